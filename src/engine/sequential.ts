@@ -1,0 +1,83 @@
+/**
+ * Sequential execution, in-process: the reference that parallel execution
+ * must equal, the fallback for small blocks and failed workers, and the
+ * fastest single-core mode (it shares the flat state and the TxView with the
+ * parallel path, so a speedup cannot come from a slow baseline).
+ */
+import { BlockAssembler, type AssemblyOptions } from "./assemble.js"
+import { blockFor, commonFor, hardforkOf } from "./chain.js"
+import { applyPreTransactions } from "./frame.js"
+import type { BlockInput, BlockResult, ChainConfig, ExecutionStats } from "./types.js"
+import { BlockVm, invalidOutcome, type TxOutcome } from "./vm.js"
+import type { StateReader } from "./worldState.js"
+
+const vms = new Map<string, Promise<BlockVm>>()
+
+/** The VM for a chain and hardfork, created once per thread. */
+export function vmFor(chain: ChainConfig, hardfork: string): Promise<BlockVm> {
+  const key = `${chain.chainId}:${chain.hardfork}:${hardfork}:${chain.allowUnlimitedContractSize === true}`
+  let vm = vms.get(key)
+  if (vm === undefined) {
+    vm = BlockVm.create(commonFor(chain, hardfork), {
+      ...(chain.allowUnlimitedContractSize !== undefined ? { allowUnlimitedContractSize: chain.allowUnlimitedContractSize } : {}),
+    })
+    vms.set(key, vm)
+  }
+  return vm
+}
+
+/** Prepares the VM and the block's frame; shared by both executors. */
+export async function startBlock(
+  base: StateReader,
+  block: BlockInput,
+  chain: ChainConfig,
+  options: AssemblyOptions,
+): Promise<{ vm: BlockVm; assembler: BlockAssembler }> {
+  const hardfork = hardforkOf(chain, block.header)
+  const vm = await vmFor(chain, hardfork)
+  vm.setBlock(blockFor(vm.common, block.header), block.blockHashes ?? new Map())
+  const assembler = new BlockAssembler(vm, base, block, options)
+  applyPreTransactions(vm, assembler.overlay, block)
+  return { vm, assembler }
+}
+
+export async function runOne(vm: BlockVm, block: BlockInput, index: number, source: Parameters<BlockVm["runTransaction"]>[2]): Promise<TxOutcome> {
+  const input = block.transactions[index]
+  if (input === undefined) throw new Error(`no transaction ${index}`)
+  let tx
+  try {
+    tx = vm.decode(input)
+  } catch (error) {
+    return invalidOutcome(index, input.sender ?? "0x0000000000000000000000000000000000000000", 0n, `could not decode: ${(error as Error).message}`, new Map())
+  }
+  return vm.runTransaction(tx, index, source)
+}
+
+export async function executeSequential(
+  base: StateReader,
+  block: BlockInput,
+  chain: ChainConfig,
+  options: AssemblyOptions,
+  stats: Pick<ExecutionStats, "requestedMode" | "workers" | "fellBack" | "fallbackReason"> = {
+    requestedMode: "sequential",
+    workers: 1,
+    fellBack: false,
+  },
+): Promise<BlockResult> {
+  const started = performance.now()
+  const { vm, assembler } = await startBlock(base, block, chain, options)
+  for (let i = 0; i < block.transactions.length; i++) {
+    assembler.add(await runOne(vm, block, i, assembler.overlay))
+  }
+  const n = block.transactions.length
+  return assembler.finish({
+    mode: "sequential",
+    ...stats,
+    transactions: n,
+    incarnations: n,
+    reExecutions: 0,
+    validationAborts: 0,
+    dependencyWaits: 0,
+    wallMs: performance.now() - started,
+  })
+}

@@ -1,0 +1,184 @@
+/**
+ * The VM glue: one ethereumjs VM per hardfork, wired to a `TxView`, and
+ * `runTransaction`, which executes one transaction against a `VersionedSource`
+ * and returns a `TxOutcome`: plain data that can cross a worker boundary.
+ *
+ * Invalid transactions (bad nonce, unaffordable) are outcomes too, not
+ * exceptions: in Block-STM a transaction can be invalid in one incarnation and
+ * valid in the next, so its reads must be kept and validated like any other.
+ */
+import type { Block } from "@ethereumjs/block"
+import type { Common } from "@ethereumjs/common"
+import type { EVM, EVMRunCallOpts, EVMResult, Message } from "@ethereumjs/evm"
+import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx"
+import { Address, hexToBytes } from "@ethereumjs/util"
+import { createVM, runTx, type VM } from "@ethereumjs/vm"
+
+import { DependencyAbort, TxView, type VersionedSource } from "./txView.js"
+import type { Hex, TxInput } from "./types.js"
+
+/** One execution of one transaction, as plain data. */
+export interface TxOutcome {
+  readonly index: number
+  readonly sender: Hex
+  readonly gasLimit: bigint
+  readonly valid: boolean
+  readonly invalidReason?: string
+  readonly status: 0 | 1
+  /** Gas paid by the sender, after refunds. */
+  readonly gasUsed: bigint
+  /** Gas counted against the block. */
+  readonly blockGasUsed: bigint
+  readonly logs: readonly RawLog[]
+  readonly bloom: Uint8Array
+  readonly returnValue: Uint8Array
+  readonly error?: string
+  readonly createdAddress?: Hex
+  readonly blobGasUsed?: bigint
+  /** Key id -> value seen, in the order first read. */
+  readonly reads: ReadonlyArray<readonly [string, bigint]>
+  /** Key id -> value written, and whether it is a credit (delta). */
+  readonly writes: ReadonlyArray<readonly [string, bigint, boolean]>
+  readonly codes: ReadonlyArray<readonly [bigint, Uint8Array]>
+}
+
+export type RawLog = readonly [address: Uint8Array, topics: readonly Uint8Array[], data: Uint8Array]
+
+/** Maps block numbers to hashes for BLOCKHASH; unknown numbers read as zero. */
+class BlockHashes {
+  hashes: ReadonlyMap<bigint, Hex> = new Map()
+  async getBlock(number: number): Promise<{ hash(): Uint8Array }> {
+    const hash = this.hashes.get(BigInt(number))
+    return { hash: () => (hash === undefined ? new Uint8Array(32) : hexToBytes(hash)) }
+  }
+  async putBlock(): Promise<void> {}
+  shallowCopy(): BlockHashes {
+    return this
+  }
+}
+
+export class BlockVm {
+  private block!: Block
+  private coinbase: Hex = "0x"
+
+  private constructor(
+    readonly common: Common,
+    readonly vm: VM,
+    readonly view: TxView,
+    private readonly blockHashes: BlockHashes,
+  ) {}
+
+  static async create(common: Common, options: { allowUnlimitedContractSize?: boolean } = {}): Promise<BlockVm> {
+    const view = new TxView()
+    const blockHashes = new BlockHashes()
+    const vm = await createVM({
+      common,
+      stateManager: view,
+      blockchain: blockHashes,
+      evmOpts: { allowUnlimitedContractSize: options.allowUnlimitedContractSize ?? false },
+    })
+    const evm = vm.evm as EVM
+    evm.events.on("beforeMessage", (message: Message) => {
+      view.onMessage(
+        message.to?.toString() as Hex | undefined,
+        message.caller.toString() as Hex,
+        message.value,
+        message.delegatecall,
+      )
+    })
+    // runTx makes exactly one top-level runCall; what follows it is fee and cleanup.
+    const runCall = evm.runCall.bind(evm)
+    evm.runCall = async (opts: EVMRunCallOpts): Promise<EVMResult> => {
+      const result = await runCall(opts)
+      if (opts.message === undefined) view.onTopCallDone()
+      return result
+    }
+    return new BlockVm(common, vm, view, blockHashes)
+  }
+
+  currentBlock(): Block {
+    return this.block
+  }
+
+  setBlock(block: Block, hashes: ReadonlyMap<bigint, Hex>): void {
+    this.block = block
+    this.coinbase = block.header.coinbase.toString() as Hex
+    this.blockHashes.hashes = hashes
+  }
+
+  decode(input: TxInput): TypedTransaction {
+    const tx = createTxFromRLP(input.raw, { common: this.common, freeze: false })
+    if (input.sender !== undefined) {
+      const sender = new Address(hexToBytes(input.sender))
+      tx.getSenderAddress = () => sender
+    }
+    return tx
+  }
+
+  /** Runs one transaction. Throws DependencyAbort when it must wait for a lower one. */
+  async runTransaction(tx: TypedTransaction, index: number, source: VersionedSource): Promise<TxOutcome> {
+    const view = this.view
+    view.begin(source, index, this.coinbase)
+    const evm = this.vm.evm as EVM
+    evm.transientStorage.clear()
+    let sender: Hex = "0x0000000000000000000000000000000000000000"
+    try {
+      sender = tx.getSenderAddress().toString() as Hex
+      const result = await runTx(this.vm, { tx, block: this.block, skipHardForkValidation: true })
+      const access = view.finish()
+      const exec = result.execResult
+      return {
+        index,
+        sender,
+        gasLimit: tx.gasLimit,
+        valid: true,
+        status: exec.exceptionError === undefined ? 1 : 0,
+        gasUsed: result.totalGasSpent,
+        blockGasUsed: result.blockGasSpent,
+        logs: (exec.logs ?? []) as RawLog[],
+        bloom: result.bloom.bitvector,
+        returnValue: exec.returnValue,
+        ...(exec.exceptionError !== undefined ? { error: exec.exceptionError.error } : {}),
+        ...(result.createdAddress !== undefined ? { createdAddress: result.createdAddress.toString() as Hex } : {}),
+        ...(result.blobGasUsed !== undefined ? { blobGasUsed: result.blobGasUsed } : {}),
+        reads: [...access.reads].map(([id, read]) => [id, read.value] as const),
+        writes: [...access.writes].map(([id, write]) => [id, write.value, write.delta] as const),
+        codes: [...access.codes],
+      }
+    } catch (error) {
+      if (error instanceof DependencyAbort || !isEthereumJsError(error)) throw error
+      const access = view.finish()
+      return invalidOutcome(index, sender, tx.gasLimit, (error as Error).message, access.reads)
+    }
+  }
+}
+
+export function invalidOutcome(
+  index: number,
+  sender: Hex,
+  gasLimit: bigint,
+  reason: string,
+  reads: Map<string, { value: bigint }>,
+): TxOutcome {
+  return {
+    index,
+    sender,
+    gasLimit,
+    valid: false,
+    invalidReason: reason,
+    status: 0,
+    gasUsed: 0n,
+    blockGasUsed: 0n,
+    logs: [],
+    bloom: new Uint8Array(256),
+    returnValue: new Uint8Array(),
+    reads: [...reads].map(([id, read]) => [id, read.value] as const),
+    writes: [],
+    codes: [],
+  }
+}
+
+/** ethereumjs reports invalid transactions with its own error class; anything else is a bug. */
+function isEthereumJsError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === "EthereumJSError"
+}
