@@ -1,30 +1,21 @@
 /**
- * Block assembly after execution, the same for both executors: transaction
- * outcomes are applied in block order over the pre-state, which gives each
- * write its old value, the receipts their cumulative gas, and the block its
- * gasUsed, receiptsRoot, logsBloom and state diff. This is what makes
- * out-of-order execution produce exactly what `runBlock` would.
+ * Block assembly after execution, the same for both executors: finalized
+ * transactions are taken in block order, which gives the receipts their
+ * cumulative gas and the block its gasUsed, receiptsRoot, logsBloom and state
+ * diff. This is what makes out-of-order execution produce exactly what
+ * `runBlock` would. Everything costly was done per transaction beforehand.
  */
-import { encodeReceipt } from "@ethereumjs/vm"
-import type { TxReceipt } from "@ethereumjs/vm"
-import { keccak_256 } from "@noble/hashes/sha3.js"
+import { RLP } from "@ethereumjs/rlp"
+import { bigIntToUnpaddedBytes, concatBytes } from "@ethereumjs/util"
 
+import type { FinalTx } from "./finalize.js"
+import { LazyAccessSet } from "./finalize.js"
 import { InvalidBlockError, applyPostTransactions } from "./frame.js"
-import { keyFromId, toStateKey, type KeyRef } from "./keys.js"
-import { BlockOverlay } from "./overlay.js"
+import { keyFromId } from "./keys.js"
+import { BlockOverlay, type WriteEntry } from "./overlay.js"
 import { orderedTrieRoot } from "./trie.js"
-import type {
-  AccessRead,
-  AccessWrite,
-  BlockInput,
-  BlockResult,
-  ExecutionStats,
-  Hex,
-  Log,
-  Receipt,
-  TxResult,
-} from "./types.js"
-import type { BlockVm, RawLog, TxOutcome } from "./vm.js"
+import type { BlockInput, BlockResult, ExecutionStats, Log, Receipt, TxResult } from "./types.js"
+import type { BlockVm } from "./vm.js"
 import { bytesToHex, type StateReader } from "./worldState.js"
 
 export interface AssemblyOptions {
@@ -32,15 +23,18 @@ export interface AssemblyOptions {
   readonly invalidTransactions: "throw" | "exclude"
 }
 
+const EMPTY_BLOOM = bytesToHex(new Uint8Array(256))
+
 export class BlockAssembler {
   /** The block's state so far; the sequential executor reads from it directly. */
   readonly overlay: BlockOverlay
   private readonly results: TxResult[] = []
   private readonly encodedReceipts: Uint8Array[] = []
-  private readonly allLogs: RawLog[] = []
+  private readonly logs: (readonly Log[])[] = []
   private readonly bloom = new Uint8Array(256)
   private cumulativeGas = 0n
   private blockGas = 0n
+  private readonly byzantium: boolean
 
   constructor(
     private readonly vm: BlockVm,
@@ -49,81 +43,68 @@ export class BlockAssembler {
     private readonly options: AssemblyOptions,
   ) {
     this.overlay = new BlockOverlay(base)
+    this.byzantium = vm.common.gteHardfork("byzantium")
   }
 
-  add(outcome: TxOutcome): void {
-    const index = outcome.index
-    const raw = this.block.transactions[index]?.raw ?? new Uint8Array()
-    const hash = bytesToHex(keccak_256(raw))
-    const type = raw.length > 0 && (raw[0] as number) < 0x7f ? (raw[0] as number) : 0
-    if (this.blockGas + outcome.gasLimit > this.block.header.gasLimit && outcome.valid) {
-      throw new InvalidBlockError(`transaction ${index} has a higher gas limit than the block has left`, index)
-    }
-    if (!outcome.valid) {
+  add(tx: FinalTx): void {
+    const index = tx.index
+    if (!tx.valid) {
       if (this.options.invalidTransactions === "throw") {
-        throw new InvalidBlockError(`transaction ${index} is invalid: ${outcome.invalidReason}`, index)
+        throw new InvalidBlockError(`transaction ${index} is invalid: ${tx.invalidReason}`, index)
       }
-      this.results.push(this.excluded(outcome, hash, type))
+      this.results.push(this.excluded(tx))
       return
     }
-
-    const writes: AccessWrite[] = []
-    const record = this.options.recordAccess
-    this.overlay.apply(
-      outcome.writes,
-      outcome.codes,
-      record
-        ? (key: KeyRef, old: bigint, value: bigint, delta: boolean) =>
-            writes.push(delta ? { key: toStateKey(key), old, new: value, delta: value - old } : { key: toStateKey(key), old, new: value })
-        : undefined,
-    )
-    const reads: AccessRead[] = record ? outcome.reads.map(([id, value]) => ({ key: toStateKey(keyFromId(id)), value })) : []
-
-    this.cumulativeGas += outcome.gasUsed
-    this.blockGas += outcome.blockGasUsed
-    for (let i = 0; i < 256; i++) this.bloom[i] = (this.bloom[i] as number) | (outcome.bloom[i] as number)
-    for (const log of outcome.logs) this.allLogs.push(log)
-
-    const byzantium = this.vm.common.gteHardfork("byzantium")
-    const receipt: Receipt = {
-      type,
-      ...(byzantium ? { status: outcome.status } : {}),
-      cumulativeGasUsed: this.cumulativeGas,
-      logsBloom: bytesToHex(outcome.bloom),
-      logs: outcome.logs.map(toLog),
+    if (this.blockGas + tx.gasLimit > this.block.header.gasLimit) {
+      throw new InvalidBlockError(`transaction ${index} has a higher gas limit than the block has left`, index)
     }
-    if (byzantium) {
-      const ethjsReceipt = {
-        status: outcome.status,
-        cumulativeBlockGasUsed: this.cumulativeGas,
-        bitvector: outcome.bloom,
-        logs: outcome.logs,
-      } as unknown as TxReceipt
-      this.encodedReceipts.push(encodeReceipt(ethjsReceipt, type as 0))
+
+    const { writeIds, writeNew, writeOld, writeDelta } = tx.access
+    for (let i = 0; i < writeIds.length; i++) {
+      if (writeDelta[i] !== true) continue
+      const old = this.overlay.read(keyFromId(writeIds[i] as string))
+      writeOld[i] = old
+      writeNew[i] = old + (writeNew[i] as bigint)
+    }
+    const writes: WriteEntry[] = writeIds.map((id, i) => [id, writeNew[i] as bigint, false])
+    this.overlay.apply(writes, tx.codes)
+
+    this.cumulativeGas += tx.gasUsed
+    this.blockGas += tx.blockGasUsed
+    const bloom = tx.bloom
+    for (let i = 0; i < 256; i++) this.bloom[i] = (this.bloom[i] as number) | (bloom[i] as number)
+    if (tx.logs.length > 0) this.logs.push(tx.logs)
+
+    if (this.byzantium) this.encodedReceipts.push(encodeReceipt(tx, this.cumulativeGas))
+    const receipt: Receipt = {
+      type: tx.type,
+      ...(this.byzantium ? { status: tx.status } : {}),
+      cumulativeGasUsed: this.cumulativeGas,
+      logsBloom: bytesToHex(bloom),
+      logs: tx.logs,
     }
     this.results.push({
       index,
-      hash,
-      sender: outcome.sender,
+      hash: tx.hash,
+      sender: tx.sender,
       included: true,
       receipt,
-      gasUsed: outcome.gasUsed,
-      blockGasUsed: outcome.blockGasUsed,
-      returnValue: bytesToHex(outcome.returnValue),
-      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-      ...(outcome.createdAddress !== undefined ? { createdAddress: outcome.createdAddress } : {}),
-      ...(outcome.blobGasUsed !== undefined ? { blobGasUsed: outcome.blobGasUsed } : {}),
-      access: { reads, writes },
+      gasUsed: tx.gasUsed,
+      blockGasUsed: tx.blockGasUsed,
+      returnValue: tx.returnValue,
+      ...(tx.error !== undefined ? { error: tx.error } : {}),
+      ...(tx.createdAddress !== undefined ? { createdAddress: tx.createdAddress } : {}),
+      ...(tx.blobGasUsed !== undefined ? { blobGasUsed: tx.blobGasUsed } : {}),
+      access: new LazyAccessSet(tx.access),
     })
   }
 
   async finish(stats: ExecutionStats): Promise<BlockResult> {
-    const post = await applyPostTransactions(this.vm, this.overlay, this.block, this.allLogs)
-    const byzantium = this.vm.common.gteHardfork("byzantium")
+    const post = await applyPostTransactions(this.vm, this.overlay, this.block, this.logs.flat())
     return {
       transactions: this.results,
       gasUsed: this.blockGas,
-      ...(byzantium ? { receiptsRoot: bytesToHex(orderedTrieRoot(this.encodedReceipts)) } : {}),
+      ...(this.byzantium ? { receiptsRoot: bytesToHex(orderedTrieRoot(this.encodedReceipts)) } : {}),
       logsBloom: bytesToHex(this.bloom),
       stateDiff: this.overlay.diff(this.base),
       ...(post.requests !== undefined ? { requests: post.requests } : {}),
@@ -132,22 +113,37 @@ export class BlockAssembler {
     }
   }
 
-  private excluded(outcome: TxOutcome, hash: Hex, type: number): TxResult {
+  private excluded(tx: FinalTx): TxResult {
     return {
-      index: outcome.index,
-      hash,
-      sender: outcome.sender,
+      index: tx.index,
+      hash: tx.hash,
+      sender: tx.sender,
       included: false,
-      ...(outcome.invalidReason !== undefined ? { invalidReason: outcome.invalidReason } : {}),
-      receipt: { type, cumulativeGasUsed: this.cumulativeGas, logsBloom: bytesToHex(new Uint8Array(256)), logs: [] },
+      ...(tx.invalidReason !== undefined ? { invalidReason: tx.invalidReason } : {}),
+      receipt: { type: tx.type, cumulativeGasUsed: this.cumulativeGas, logsBloom: EMPTY_BLOOM, logs: [] },
       gasUsed: 0n,
       blockGasUsed: 0n,
       returnValue: "0x",
-      access: { reads: [], writes: [] },
+      access: new LazyAccessSet({ readIds: [], readValues: [], writeIds: [], writeOld: [], writeNew: [], writeDelta: [] }),
     }
   }
 }
 
-function toLog([address, topics, data]: RawLog): Log {
-  return { address: bytesToHex(address), topics: topics.map(bytesToHex), data: bytesToHex(data) }
+/** A post-Byzantium receipt: [status, cumulative gas, bloom, logs], EIP-2718 typed when needed. */
+function encodeReceipt(tx: FinalTx, cumulativeGas: bigint): Uint8Array {
+  const payload = concatBytes(
+    RLP.encode(tx.status === 1 ? Uint8Array.of(1) : new Uint8Array()),
+    RLP.encode(bigIntToUnpaddedBytes(cumulativeGas)),
+    RLP.encode(tx.bloom),
+    tx.encodedLogs,
+  )
+  const list = concatBytes(listHeader(payload.length), payload)
+  return tx.type === 0 ? list : concatBytes(Uint8Array.of(tx.type), list)
+}
+
+function listHeader(length: number): Uint8Array {
+  if (length < 56) return Uint8Array.of(0xc0 + length)
+  const bytes: number[] = []
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256)
+  return Uint8Array.of(0xf7 + bytes.length, ...bytes)
 }

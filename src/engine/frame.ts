@@ -15,9 +15,9 @@ import { sha256 } from "@noble/hashes/sha2.js"
 
 import { Field, accountKey, storageKey } from "./keys.js"
 import type { BlockOverlay, WriteEntry } from "./overlay.js"
-import type { BlockInput, Hex } from "./types.js"
-import type { BlockVm, RawLog } from "./vm.js"
-import { bytesToHex } from "./worldState.js"
+import type { BlockInput, Hex, Log } from "./types.js"
+import type { BlockVm } from "./vm.js"
+import { bytesToHex, hexToBytes as hexBytes } from "./worldState.js"
 
 const BEACON_ROOTS_ADDRESS: Hex = "0x000f3df6d732807ef1319fb7b8bb8522d0beac02"
 const DEPOSIT_TOPIC = "0x649bbc62d0e31342afea4e5cd82d4049e7e1ee912fc0889aa790803be39038c5"
@@ -44,8 +44,8 @@ function hasCode(overlay: BlockOverlay, address: Hex): boolean {
   return overlay.read(accountKey(address, Field.code)) !== 0n
 }
 
-/** System writes that come before the first transaction. */
-export function applyPreTransactions(vm: BlockVm, overlay: BlockOverlay, block: BlockInput): void {
+/** System writes that come before the first transaction; returns them so workers can apply them too. */
+export function applyPreTransactions(vm: BlockVm, overlay: BlockOverlay, block: BlockInput): WriteEntry[] {
   const common = vm.common
   const { header } = block
   const writes: WriteEntry[] = []
@@ -65,6 +65,7 @@ export function applyPreTransactions(vm: BlockVm, overlay: BlockOverlay, block: 
     }
   }
   overlay.apply(writes)
+  return writes
 }
 
 /** Credits `amount` to an account as a system operation, creating it if needed. */
@@ -104,7 +105,7 @@ export async function applyPostTransactions(
   vm: BlockVm,
   overlay: BlockOverlay,
   block: BlockInput,
-  logs: readonly RawLog[],
+  logs: readonly Log[],
 ): Promise<PostTransactionResult> {
   const common = vm.common
   if (common.isActivatedEIP(4895)) {
@@ -140,12 +141,12 @@ export async function applyPostTransactions(
 }
 
 /** EIP-6110: deposit requests are read from the deposit contract's logs. */
-function depositRequests(logs: readonly RawLog[]): Uint8Array {
+function depositRequests(logs: readonly Log[]): Uint8Array {
   const contract = (Mainnet.depositContractAddress ?? "").toLowerCase()
   const parts: Uint8Array[] = []
-  for (const [address, topics, data] of logs) {
-    if (topics.length === 0 || bytesToHex(topics[0] as Uint8Array) !== DEPOSIT_TOPIC) continue
-    if (bytesToHex(address) !== contract) continue
+  for (const log of logs) {
+    if (log.topics[0] !== DEPOSIT_TOPIC || log.address !== contract) continue
+    const data = hexBytes(log.data)
     // ABI layout of DepositEvent(bytes,bytes,bytes,bytes,bytes): fixed offsets and sizes.
     const fields: [offset: number, size: number][] = [
       [160, 48],

@@ -72,9 +72,19 @@ export function keyFromWords(words: Uint32Array | Int32Array, offset: number): K
   return accountKey(address, field as Exclude<FieldId, 5>)
 }
 
+const NIBBLE = new Int8Array(128).fill(-1)
+for (let c = 0; c < 10; c++) NIBBLE[48 + c] = c
+for (let c = 0; c < 6; c++) {
+  NIBBLE[97 + c] = 10 + c
+  NIBBLE[65 + c] = 10 + c
+}
+
 function hexToWords(hex: string, out: Uint32Array, offset: number, count: number): void {
+  let at = 2
   for (let i = 0; i < count; i++) {
-    out[offset + i] = parseInt(hex.slice(2 + i * 8, 10 + i * 8), 16) >>> 0
+    let word = 0
+    for (let j = 0; j < 8; j++) word = (word << 4) | (NIBBLE[hex.charCodeAt(at++)] as number)
+    out[offset + i] = word >>> 0
   }
 }
 

@@ -6,8 +6,12 @@
  */
 import { BlockAssembler, type AssemblyOptions } from "./assemble.js"
 import { blockFor, commonFor, hardforkOf } from "./chain.js"
+import { finalize, type FinalTx } from "./finalize.js"
 import { applyPreTransactions } from "./frame.js"
+import { keyFromId } from "./keys.js"
+import type { WriteEntry } from "./overlay.js"
 import type { BlockInput, BlockResult, ChainConfig, ExecutionStats } from "./types.js"
+export type { FinalTx }
 import { BlockVm, invalidOutcome, type TxOutcome } from "./vm.js"
 import type { StateReader } from "./worldState.js"
 
@@ -32,13 +36,13 @@ export async function startBlock(
   block: BlockInput,
   chain: ChainConfig,
   options: AssemblyOptions,
-): Promise<{ vm: BlockVm; assembler: BlockAssembler }> {
+): Promise<{ vm: BlockVm; assembler: BlockAssembler; preWrites: WriteEntry[] }> {
   const hardfork = hardforkOf(chain, block.header)
   const vm = await vmFor(chain, hardfork)
   vm.setBlock(blockFor(vm.common, block.header), block.blockHashes ?? new Map())
   const assembler = new BlockAssembler(vm, base, block, options)
-  applyPreTransactions(vm, assembler.overlay, block)
-  return { vm, assembler }
+  const preWrites = applyPreTransactions(vm, assembler.overlay, block)
+  return { vm, assembler, preWrites }
 }
 
 export async function runOne(vm: BlockVm, block: BlockInput, index: number, source: Parameters<BlockVm["runTransaction"]>[2]): Promise<TxOutcome> {
@@ -66,11 +70,14 @@ export async function executeSequential(
 ): Promise<BlockResult> {
   const started = performance.now()
   const { vm, assembler } = await startBlock(base, block, chain, options)
+  const overlay = assembler.overlay
+  const before = (id: string) => overlay.read(keyFromId(id))
   for (let i = 0; i < block.transactions.length; i++) {
-    assembler.add(await runOne(vm, block, i, assembler.overlay))
+    const outcome = await runOne(vm, block, i, overlay)
+    assembler.add(finalize(outcome, (block.transactions[i] as BlockInput["transactions"][number]).raw, before, options.recordAccess))
   }
   const n = block.transactions.length
-  return assembler.finish({
+  const result = await assembler.finish({
     mode: "sequential",
     ...stats,
     transactions: n,
@@ -78,6 +85,7 @@ export async function executeSequential(
     reExecutions: 0,
     validationAborts: 0,
     dependencyWaits: 0,
-    wallMs: performance.now() - started,
+    wallMs: 0,
   })
+  return { ...result, stats: { ...result.stats, wallMs: performance.now() - started } }
 }

@@ -5,7 +5,7 @@
  * (which costs about 50 microseconds a receipt).
  */
 import { RLP, type NestedUint8Array } from "@ethereumjs/rlp"
-import { keccak_256 } from "@noble/hashes/sha3.js"
+import { keccak256 } from "./crypto.js"
 
 type NodeRef = Uint8Array | NestedUint8Array
 interface Entry {
@@ -14,10 +14,10 @@ interface Entry {
 }
 
 export function orderedTrieRoot(values: readonly Uint8Array[]): Uint8Array {
-  if (values.length === 0) return keccak_256(RLP.encode(new Uint8Array()))
+  if (values.length === 0) return keccak256(RLP.encode(new Uint8Array()))
   const entries: Entry[] = values.map((value, i) => ({ nibbles: toNibbles(RLP.encode(i)), value }))
   entries.sort((a, b) => compareNibbles(a.nibbles, b.nibbles))
-  return keccak_256(RLP.encode(buildNode(entries, 0)))
+  return keccak256(RLP.encode(buildNode(entries, 0)))
 }
 
 function buildNode(entries: readonly Entry[], depth: number): NestedUint8Array {
@@ -50,7 +50,7 @@ function buildNode(entries: readonly Entry[], depth: number): NestedUint8Array {
 /** A child is inlined when its encoding is shorter than 32 bytes, else referenced by hash. */
 function reference(node: NestedUint8Array): NodeRef {
   const encoded = RLP.encode(node)
-  return encoded.length < 32 ? node : keccak_256(encoded)
+  return encoded.length < 32 ? node : keccak256(encoded)
 }
 
 function commonPrefixLength(entries: readonly Entry[], depth: number): number {

@@ -17,7 +17,7 @@
 import type { StateManagerInterface } from "@ethereumjs/common"
 import { Account, KECCAK256_NULL, KECCAK256_RLP, bigIntToBytes, bytesToBigInt, setLengthLeft } from "@ethereumjs/util"
 import type { Address } from "@ethereumjs/util"
-import { keccak_256 } from "@noble/hashes/sha3.js"
+import { keccak256 } from "./crypto.js"
 
 import { Field, accountKey, storageKey, type KeyRef } from "./keys.js"
 import type { Hex } from "./types.js"
@@ -52,6 +52,8 @@ export interface LocalWrite {
   readonly key: KeyRef
   readonly value: bigint
   readonly delta: boolean
+  /** The value before the transaction, when it read the key (finish() fills it in). */
+  readonly old?: bigint
 }
 
 /** What a finished execution read and wrote. */
@@ -83,6 +85,12 @@ export class TxView implements StateManagerInterface {
   private coinbase: Hex = "0x"
   private afterTopCall = false
   private pendingCredit: { to: Hex; caller: Hex; callerSeen: boolean } | undefined
+  /**
+   * Set when a read hit an ESTIMATE. ethereumjs catches errors around value
+   * transfers and would turn the abort into a failed call, so the view stays
+   * poisoned and the executor checks it after runTx, whatever runTx returned.
+   */
+  abortedBy: number | undefined
 
   readonly originalStorageCache = {
     get: async (address: Address, key: Uint8Array): Promise<Uint8Array> => {
@@ -105,6 +113,7 @@ export class TxView implements StateManagerInterface {
     this.coinbase = coinbase
     this.afterTopCall = false
     this.pendingCredit = undefined
+    this.abortedBy = undefined
   }
 
   /** The EVM is about to run a message (ethereumjs `beforeMessage`). */
@@ -127,11 +136,13 @@ export class TxView implements StateManagerInterface {
         if (write.value === 0n) continue
         // A credit on a balance the transaction also read is a full write.
         if (seen !== undefined) {
-          writes.set(id, { key: write.key, value: seen.value + write.value, delta: false })
+          writes.set(id, { key: write.key, value: seen.value + write.value, delta: false, old: seen.value })
           continue
         }
-      } else if (seen !== undefined && seen.value === write.value) {
-        continue // a no-op write is not a write
+      } else if (seen !== undefined) {
+        if (seen.value === write.value) continue // a no-op write is not a write
+        writes.set(id, { ...write, old: seen.value })
+        continue
       }
       writes.set(id, write)
     }
@@ -142,14 +153,20 @@ export class TxView implements StateManagerInterface {
 
   /** The value before this transaction, recorded as a read. */
   pre(key: KeyRef): bigint {
+    if (this.abortedBy !== undefined) throw new DependencyAbort(this.abortedBy)
     const seen = this.reads.get(key.id)
     if (seen !== undefined) return seen.value
     let value: bigint
-    if (key.field === Field.storage) {
-      const epoch = this.pre(accountKey(key.address, Field.storageEpoch))
-      value = this.source.readSlot(key, this.txIndex, epoch)
-    } else {
-      value = this.source.read(key, this.txIndex)
+    try {
+      if (key.field === Field.storage) {
+        const epoch = this.pre(accountKey(key.address, Field.storageEpoch))
+        value = this.source.readSlot(key, this.txIndex, epoch)
+      } else {
+        value = this.source.read(key, this.txIndex)
+      }
+    } catch (error) {
+      if (error instanceof DependencyAbort) this.abortedBy = error.blockingTx
+      throw error
     }
     this.reads.set(key.id, { key, value })
     return value
@@ -265,7 +282,7 @@ export class TxView implements StateManagerInterface {
 
   async putCode(address: Address, code: Uint8Array): Promise<void> {
     const addr = address.toString() as Hex
-    const hash = code.length === 0 ? 0n : bytesToBigInt(keccak_256(code))
+    const hash = code.length === 0 ? 0n : bytesToBigInt(keccak256(code))
     if (hash !== 0n) this.codes.set(hash, code)
     if (this.current(accountKey(addr, Field.exists)) === 0n) {
       this.set(accountKey(addr, Field.exists), 1n)

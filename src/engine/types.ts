@@ -166,6 +166,11 @@ export interface TxInput {
   readonly raw: Uint8Array
   /** The sender when already known (saves signature recovery). */
   readonly sender?: Hex
+  /**
+   * The recipient when the transaction sends value, if known. With `sender`,
+   * it lets the parallel executor order dependent transactions before running them.
+   */
+  readonly payee?: Hex
 }
 
 export interface BlockInput {

@@ -32,6 +32,12 @@ export interface StateReader {
   hasStorage(address: Hex): boolean
 }
 
+/** A diff and the version it produced. */
+export interface VersionedDiff {
+  readonly version: number
+  readonly diff: StateDiff
+}
+
 const LOG_LIMIT = 64
 let nextStateId = 1
 
@@ -41,7 +47,7 @@ export class WorldState implements StateReader {
   /** Identifies this lineage of versions; replicas compare it before applying diffs. */
   readonly id: string
   private _version = 0
-  private readonly log: { version: number; diff: StateDiff }[] = []
+  private readonly log: VersionedDiff[] = []
 
   constructor(id?: string) {
     this.id = id ?? `state-${process.pid}-${nextStateId++}-${Date.now()}`
@@ -93,11 +99,11 @@ export class WorldState implements StateReader {
   }
 
   /** The diffs applied after `version`, oldest first, or undefined if the log no longer reaches back. */
-  changesSince(version: number): StateDiff[] | undefined {
+  changesSince(version: number): VersionedDiff[] | undefined {
     if (version === this._version) return []
     const first = this.log[0]
     if (first === undefined || version < first.version - 1 || version > this._version) return undefined
-    return this.log.filter((entry) => entry.version > version).map((entry) => entry.diff)
+    return this.log.filter((entry) => entry.version > version)
   }
 
   serialize(): SerializedState {
