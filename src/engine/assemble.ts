@@ -11,16 +11,19 @@ import { bigIntToUnpaddedBytes, concatBytes } from "@ethereumjs/util"
 import type { FinalTx } from "./finalize.js"
 import { LazyAccessSet } from "./finalize.js"
 import { InvalidBlockError, applyPostTransactions } from "./frame.js"
-import { keyFromId } from "./keys.js"
+import { Field, accountKey, keyFromId, storageKey } from "./keys.js"
 import { BlockOverlay, type WriteEntry } from "./overlay.js"
 import { orderedTrieRoot } from "./trie.js"
-import type { BlockInput, BlockResult, ExecutionStats, Log, Receipt, TxResult } from "./types.js"
+import { stateTrieOf, type StateTrie } from "./stateRoot.js"
+import type { AccountChange, BlockInput, BlockResult, ExecutionStats, Hex, Log, Receipt, StateDiff, TxResult } from "./types.js"
 import type { BlockVm } from "./vm.js"
-import { bytesToHex, type StateReader } from "./worldState.js"
+import { WorldState, bytesToHex, hashToHex, hexToBytes, type StateReader } from "./worldState.js"
 
 export interface AssemblyOptions {
   readonly recordAccess: boolean
   readonly invalidTransactions: "throw" | "exclude"
+  /** Compute the post-state root (and, before Byzantium, each receipt's intermediate root). */
+  readonly stateRoot?: boolean
 }
 
 const EMPTY_BLOOM = bytesToHex(new Uint8Array(256))
@@ -35,6 +38,10 @@ export class BlockAssembler {
   private cumulativeGas = 0n
   private blockGas = 0n
   private readonly byzantium: boolean
+  /** Before Byzantium with stateRoot: each included transaction's own diff, for its receipt's root. */
+  private readonly perTxDiffs: StateDiff[] = []
+  private readonly preByzantiumReceipts: FinalTx[] = []
+  private readonly cumulativeGasOf: bigint[] = []
 
   constructor(
     private readonly vm: BlockVm,
@@ -68,6 +75,10 @@ export class BlockAssembler {
     }
     const writes: WriteEntry[] = writeIds.map((id, i) => [id, writeNew[i] as bigint, false])
     this.overlay.apply(writes, tx.codes)
+    if (!this.byzantium && this.options.stateRoot === true) {
+      this.perTxDiffs.push(this.transactionDiff(writeIds))
+      this.preByzantiumReceipts.push(tx)
+    }
 
     this.cumulativeGas += tx.gasUsed
     this.blockGas += tx.blockGasUsed
@@ -76,6 +87,7 @@ export class BlockAssembler {
     if (tx.logs.length > 0) this.logs.push(tx.logs)
 
     if (this.byzantium) this.encodedReceipts.push(encodeReceipt(tx, this.cumulativeGas))
+    this.cumulativeGasOf.push(this.cumulativeGas)
     const receipt: Receipt = {
       type: tx.type,
       ...(this.byzantium ? { status: tx.status } : {}),
@@ -95,22 +107,82 @@ export class BlockAssembler {
       ...(tx.error !== undefined ? { error: tx.error } : {}),
       ...(tx.createdAddress !== undefined ? { createdAddress: tx.createdAddress } : {}),
       ...(tx.blobGasUsed !== undefined ? { blobGasUsed: tx.blobGasUsed } : {}),
+      ...(tx.consoleLogs !== undefined ? { consoleLogs: tx.consoleLogs } : {}),
       access: new LazyAccessSet(tx.access),
     })
   }
 
   async finish(stats: ExecutionStats): Promise<BlockResult> {
+    let receiptsRoot: Hex | undefined
+    if (this.byzantium) {
+      receiptsRoot = bytesToHex(orderedTrieRoot(this.encodedReceipts))
+    } else if (this.options.stateRoot === true) {
+      receiptsRoot = this.preByzantiumReceiptsRoot()
+    }
     const post = await applyPostTransactions(this.vm, this.overlay, this.block, this.logs.flat())
+    const stateDiff = this.overlay.diff(this.base)
     return {
       transactions: this.results,
       gasUsed: this.blockGas,
-      ...(this.byzantium ? { receiptsRoot: bytesToHex(orderedTrieRoot(this.encodedReceipts)) } : {}),
+      ...(receiptsRoot !== undefined ? { receiptsRoot } : {}),
       logsBloom: bytesToHex(this.bloom),
-      stateDiff: this.overlay.diff(this.base),
+      stateDiff,
+      ...(this.options.stateRoot === true ? { stateRoot: this.trie().apply(stateDiff).root } : {}),
       ...(post.requests !== undefined ? { requests: post.requests } : {}),
       ...(post.requestsHash !== undefined ? { requestsHash: post.requestsHash } : {}),
       stats,
     }
+  }
+
+  private trie(): StateTrie {
+    if (!(this.base instanceof WorldState)) throw new Error("a state root needs the whole pre-state as a WorldState")
+    return stateTrieOf(this.base)
+  }
+
+  /** Before Byzantium a receipt holds the state root after its transaction. */
+  private preByzantiumReceiptsRoot(): Hex {
+    const { roots } = this.trie().rootsAfterEach(this.perTxDiffs)
+    const encoded: Uint8Array[] = []
+    let at = 0
+    for (const result of this.results) {
+      if (!result.included) continue
+      const tx = this.preByzantiumReceipts[at] as FinalTx
+      const root = roots[at] as Hex
+      ;(result.receipt as { stateRoot?: Hex }).stateRoot = root
+      encoded.push(encodeReceipt(tx, result.receipt.cumulativeGasUsed, hexToBytes(root)))
+      at++
+    }
+    return bytesToHex(orderedTrieRoot(encoded))
+  }
+
+  /** One transaction's effect as absolute values of what it touched (after it ran). */
+  private transactionDiff(writeIds: readonly string[]): StateDiff {
+    const touched = new Map<Hex, { slots: Hex[]; wiped: boolean }>()
+    for (const id of writeIds) {
+      const address = id.slice(0, 42) as Hex
+      let entry = touched.get(address)
+      if (entry === undefined) touched.set(address, (entry = { slots: [], wiped: false }))
+      if (id.length > 43) entry.slots.push(id.slice(42) as Hex)
+      else if (id[42] === "x") entry.wiped = true
+    }
+    const diff = new Map<Hex, AccountChange>()
+    for (const [address, { slots, wiped }] of touched) {
+      const read = (field: Exclude<(typeof Field)[keyof typeof Field], 5>) => this.overlay.read(accountKey(address, field))
+      if (read(Field.exists) === 0n) {
+        diff.set(address, { address, deleted: true, storageCleared: true, storage: new Map() })
+        continue
+      }
+      diff.set(address, {
+        address,
+        deleted: false,
+        nonce: read(Field.nonce),
+        balance: read(Field.balance),
+        codeHash: hashToHex(read(Field.code)),
+        storageCleared: wiped,
+        storage: new Map(slots.map((slot) => [slot, this.overlay.read(storageKey(address, slot))])),
+      })
+    }
+    return diff
   }
 
   private excluded(tx: FinalTx): TxResult {
@@ -129,10 +201,13 @@ export class BlockAssembler {
   }
 }
 
-/** A post-Byzantium receipt: [status, cumulative gas, bloom, logs], EIP-2718 typed when needed. */
-function encodeReceipt(tx: FinalTx, cumulativeGas: bigint): Uint8Array {
+/**
+ * A receipt: [status or (before Byzantium) state root, cumulative gas, bloom,
+ * logs], EIP-2718 typed when needed.
+ */
+function encodeReceipt(tx: FinalTx, cumulativeGas: bigint, stateRoot?: Uint8Array): Uint8Array {
   const payload = concatBytes(
-    RLP.encode(tx.status === 1 ? Uint8Array.of(1) : new Uint8Array()),
+    RLP.encode(stateRoot ?? (tx.status === 1 ? Uint8Array.of(1) : new Uint8Array())),
     RLP.encode(bigIntToUnpaddedBytes(cumulativeGas)),
     RLP.encode(tx.bloom),
     tx.encodedLogs,

@@ -53,6 +53,7 @@ export interface FinalTx {
   /** All writes with old and new values; reads only when access recording is on. */
   readonly access: CompactAccess
   readonly codes: ReadonlyArray<readonly [bigint, Uint8Array]>
+  readonly consoleLogs?: readonly Hex[]
 }
 
 /**
@@ -99,6 +100,7 @@ export function finalize(outcome: TxOutcome, raw: Uint8Array, oldValue: (id: str
     ...(outcome.blobGasUsed !== undefined ? { blobGasUsed: outcome.blobGasUsed } : {}),
     access: { readIds, readValues, writeIds, writeOld, writeNew, writeDelta },
     codes: outcome.codes,
+    ...(outcome.consoleLogs !== undefined ? { consoleLogs: outcome.consoleLogs.map(bytesToHex) } : {}),
   }
 }
 

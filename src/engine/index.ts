@@ -36,6 +36,7 @@ export async function executeBlock(preState: WorldState, block: BlockInput, opti
     return executeSequential(preState, block, chain, {
       recordAccess: options.recordAccess ?? true,
       invalidTransactions: options.invalidTransactions ?? "throw",
+      stateRoot: options.stateRoot ?? false,
     })
   }
   return executorFor(options.workers).execute(preState, block, chain, options)
@@ -45,6 +46,10 @@ export { MAINNET, commonFor, hardforkOf } from "./chain.js"
 export { InvalidBlockError } from "./frame.js"
 export { ParallelExecutor, type FaultInjection, type ParallelExecutorOptions } from "./parallel.js"
 export { loadReplayCase, type ReplayCase } from "./replay.js"
+export { StateTrie, stateTrieOf } from "./stateRoot.js"
+export { executeCall, replayTransaction, type CallContext, type CallRequest } from "./call.js"
+export { compareResults } from "./compare.js"
+export { CONSOLE_ADDRESS, type RunOptions } from "./vm.js"
 export { orderedTrieRoot } from "./trie.js"
 export * from "./types.js"
 export { WorldState, type AccountRecord, type SerializedState, type StateReader } from "./worldState.js"

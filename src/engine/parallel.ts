@@ -91,6 +91,7 @@ export class ParallelExecutor {
     const assembly = {
       recordAccess: options.recordAccess ?? true,
       invalidTransactions: options.invalidTransactions ?? ("throw" as const),
+      stateRoot: options.stateRoot ?? false,
     }
     const n = block.transactions.length
     const minTxs = options.minParallelTransactions ?? 2 * this.workers

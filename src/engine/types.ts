@@ -77,6 +77,8 @@ export interface TxResult {
   readonly error?: string
   readonly createdAddress?: Hex
   readonly blobGasUsed?: bigint
+  /** Calldata of each call to console.sol's address (0x...636f6e736f6c652e6c6f67), in order. */
+  readonly consoleLogs?: readonly Hex[]
   readonly access: AccessSet
 }
 

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 
 import type { Block } from "@ethereumjs/block"
 import type { Common } from "@ethereumjs/common"
-import type { EVM, EVMRunCallOpts, EVMResult, Message } from "@ethereumjs/evm"
+import type { EVM, EVMRunCallOpts, EVMResult, InterpreterStep, Message } from "@ethereumjs/evm"
 import { createTxFromRLP, paramsTx, type TypedTransaction } from "@ethereumjs/tx"
 import { Address, hexToBytes } from "@ethereumjs/util"
 import { createVM, runTx, type VM } from "@ethereumjs/vm"
@@ -42,6 +42,8 @@ export interface TxOutcome {
   readonly blobGasUsed?: bigint
   /** Key id -> value seen, in the order first read. */
   readonly reads: ReadonlyArray<readonly [string, bigint]>
+  /** Calldata of each call to the console.log address, in order (Hardhat's console.sol). */
+  readonly consoleLogs?: readonly Uint8Array[]
   /** Key id -> value written, whether it is a credit (delta), and the value before when it was read. */
   readonly writes: ReadonlyArray<readonly [string, bigint, boolean, bigint | undefined]>
   readonly codes: ReadonlyArray<readonly [bigint, Uint8Array]>
@@ -110,9 +112,23 @@ class BlockHashes {
   }
 }
 
+/** The address console.sol calls; calls to it are captured (Hardhat prints them). */
+export const CONSOLE_ADDRESS: Hex = "0x000000000000000000636f6e736f6c652e6c6f67"
+
+/** Options for one execution outside the usual block flow (calls, gas estimation, tracing). */
+export interface RunOptions {
+  /** Do not check the sender's nonce (eth_call, eth_estimateGas). */
+  readonly skipNonce?: boolean
+  /** Do not require the sender to afford the transaction (eth_call, eth_estimateGas). */
+  readonly skipBalance?: boolean
+  /** Called on every EVM step (debug_traceTransaction). Slows execution down. */
+  readonly onStep?: (step: InterpreterStep) => void
+}
+
 export class BlockVm {
   private block!: Block
   private coinbase: Hex = "0x"
+  private consoleLogs: Uint8Array[] = []
   /**
    * The Common that decoded transactions share. A transaction copies its
    * Common and merges the tx parameters into it, about 90 microseconds each;
@@ -146,7 +162,11 @@ export class BlockVm {
       evmOpts: { allowUnlimitedContractSize: options.allowUnlimitedContractSize ?? false },
     })
     const evm = vm.evm as EVM
+    let instance: BlockVm | undefined
     evm.events.on("beforeMessage", (message: Message) => {
+      if (message.to !== undefined && instance !== undefined && message.to.toString() === CONSOLE_ADDRESS) {
+        instance.consoleLogs.push(message.data)
+      }
       view.onMessage(
         message.to?.toString() as Hex | undefined,
         message.caller.toString() as Hex,
@@ -161,7 +181,8 @@ export class BlockVm {
       if (opts.message === undefined) view.onTopCallDone()
       return result
     }
-    return new BlockVm(common, vm, view, blockHashes)
+    instance = new BlockVm(common, vm, view, blockHashes)
+    return instance
   }
 
   currentBlock(): Block {
@@ -172,6 +193,11 @@ export class BlockVm {
     this.block = block
     this.coinbase = block.header.coinbase.toString() as Hex
     this.blockHashes.hashes = hashes
+  }
+
+  /** The Common that transactions built for this VM must use (see txCommon). */
+  transactionCommon(): Common {
+    return this.txCommon
   }
 
   /**
@@ -187,9 +213,10 @@ export class BlockVm {
   }
 
   /** Runs one transaction. Throws DependencyAbort when it must wait for a lower one. */
-  async runTransaction(tx: TypedTransaction, index: number, source: VersionedSource): Promise<TxOutcome> {
+  async runTransaction(tx: TypedTransaction, index: number, source: VersionedSource, options: RunOptions = {}): Promise<TxOutcome> {
     const view = this.view
     view.begin(source, index, this.coinbase)
+    this.consoleLogs = []
     const evm = this.vm.evm as EVM
     // An execution aborted by Block-STM leaves the EVM's journal and transient storage mid-transaction.
     evm.journal.cleanJournal()
@@ -197,7 +224,19 @@ export class BlockVm {
     let sender: Hex = "0x0000000000000000000000000000000000000000"
     try {
       sender = tx.getSenderAddress().toString() as Hex
-      const result = await runTx(this.vm, { tx, block: this.block, skipHardForkValidation: true })
+      if (options.onStep !== undefined) evm.events.on("step", options.onStep)
+      let result
+      try {
+        result = await runTx(this.vm, {
+          tx,
+          block: this.block,
+          skipHardForkValidation: true,
+          ...(options.skipNonce === true ? { skipNonce: true } : {}),
+          ...(options.skipBalance === true ? { skipBalance: true } : {}),
+        })
+      } finally {
+        if (options.onStep !== undefined) evm.events.off("step", options.onStep)
+      }
       if (view.abortedBy !== undefined) throw new DependencyAbort(view.abortedBy)
       const access = view.finish()
       const exec = result.execResult
@@ -218,6 +257,7 @@ export class BlockVm {
         reads: [...access.reads].map(([id, read]) => [id, read.value] as const),
         writes: [...access.writes].map(([id, write]) => [id, write.value, write.delta, write.old] as const),
         codes: [...access.codes],
+        ...(this.consoleLogs.length > 0 ? { consoleLogs: this.consoleLogs } : {}),
       }
     } catch (error) {
       if (view.abortedBy !== undefined) throw new DependencyAbort(view.abortedBy)

@@ -80,27 +80,7 @@ function syncReplica(sync: ReplicaSync): boolean {
   return replica.version === sync.version
 }
 
-let profiling: { session: import("node:inspector/promises").Session; blocks: number } | undefined
-async function profileHook(): Promise<void> {
-  if (process.env.PEVM_PROFILE_WORKER === undefined) return
-  if (profiling === undefined) {
-    const { Session } = await import("node:inspector/promises")
-    const session = new Session()
-    session.connect()
-    await session.post("Profiler.enable")
-    profiling = { session, blocks: 0 }
-  }
-  profiling.blocks++
-  if (profiling.blocks === 3) await profiling.session.post("Profiler.start")
-  if (profiling.blocks === 8) {
-    const { profile } = await profiling.session.post("Profiler.stop")
-    const { writeFileSync } = await import("node:fs")
-    writeFileSync(`${process.env.PEVM_PROFILE_WORKER}.${threadId}.cpuprofile`, JSON.stringify(profile))
-  }
-}
-
 export default async function run(task: BlockTask | SyncTask): Promise<TaskResult> {
-  if (task.kind === "block") await profileHook()
   const synced = syncReplica(task.sync)
   const result = { threadId, stateId: task.sync.stateId, version: task.sync.version, synced }
   if (task.kind === "sync") {
@@ -192,14 +172,12 @@ class MvSource implements VersionedSource {
   }
 }
 
-const now = () => performance.timeOrigin + performance.now()
 const VERSION_SPAN = 1 << 20
 function packVersion(tx: number, incarnation: number): number {
   return tx * VERSION_SPAN + incarnation
 }
 
 async function runBlock(task: BlockTask, state: WorldState): Promise<FinalTx[]> {
-  const t0 = now()
   const { block, chain } = task
   const vm = await vmFor(chain, hardforkOf(chain, block.header))
   vm.setBlock(blockFor(vm.common, block.header), block.blockHashes ?? new Map())
