@@ -7,6 +7,10 @@
  *   the EIP-7685 requests (deposits from logs, EIP-7002 and EIP-7251 system calls).
  * Each follows what @ethereumjs/vm's runBlock does, so both stay comparable.
  */
+import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+
 import { genRequestsRoot } from "@ethereumjs/block"
 import { ConsensusType, Mainnet } from "@ethereumjs/common"
 import type { EVM } from "@ethereumjs/evm"
@@ -44,11 +48,50 @@ function hasCode(overlay: BlockOverlay, address: Hex): boolean {
   return overlay.read(accountKey(address, Field.code)) !== 0n
 }
 
+let daoConfig: { accounts: Hex[]; refund: Hex } | undefined
+
+/**
+ * The DAO fork's irregular state change (EIP-779): the drained accounts'
+ * balances move to the refund contract. The account list is consensus data
+ * that @ethereumjs/vm keeps private; it is read from the installed (pinned)
+ * package rather than copied here.
+ */
+function daoTransition(): { accounts: Hex[]; refund: Hex } {
+  if (daoConfig !== undefined) return daoConfig
+  const require = createRequire(import.meta.url)
+  const file = join(dirname(require.resolve("@ethereumjs/vm")), "runBlock.js")
+  const source = readFileSync(file, "utf8")
+  const list = /DAOAccounts:\s*\[([^\]]*)\]/.exec(source)?.[1]
+  const refund = /DAORefundContract:\s*'([0-9a-f]{40})'/.exec(source)?.[1]
+  const accounts = [...(list ?? "").matchAll(/'([0-9a-f]{40})'/g)].map((m) => `0x${m[1]}` as Hex)
+  if (accounts.length === 0 || refund === undefined) throw new Error(`could not read the DAO fork accounts from ${file}`)
+  daoConfig = { accounts, refund: `0x${refund}` }
+  return daoConfig
+}
+
+function isDaoForkBlock(vm: BlockVm, number: bigint): boolean {
+  const common = vm.common
+  const daoBlock = common.hardforkBlock("dao")
+  return daoBlock !== null && number === daoBlock && common.hardforkIsActiveOnBlock("dao", number)
+}
+
 /** System writes that come before the first transaction; returns them so workers can apply them too. */
 export function applyPreTransactions(vm: BlockVm, overlay: BlockOverlay, block: BlockInput): WriteEntry[] {
   const common = vm.common
   const { header } = block
   const writes: WriteEntry[] = []
+  if (isDaoForkBlock(vm, header.number)) {
+    const { accounts, refund } = daoTransition()
+    let total = 0n
+    for (const address of accounts) {
+      total += overlay.read(accountKey(address, Field.balance))
+      writes.push([accountKey(address, Field.exists).id, 1n, false], [accountKey(address, Field.balance).id, 0n, false])
+    }
+    writes.push(
+      [accountKey(refund, Field.exists).id, 1n, false],
+      [accountKey(refund, Field.balance).id, overlay.read(accountKey(refund, Field.balance)) + total, false],
+    )
+  }
   if (common.isActivatedEIP(4788) && hasCode(overlay, BEACON_ROOTS_ADDRESS)) {
     const length = common.param("historicalRootsLength")
     const index = header.timestamp % length

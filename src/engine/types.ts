@@ -112,7 +112,7 @@ export interface ExecutionStats {
   readonly reExecutions: number
   /** Validations that found a stale read and aborted a transaction. */
   readonly validationAborts: number
-  /** Executions that stopped on an ESTIMATE and waited for a lower transaction. */
+  /** Executions that waited for a lower transaction: stopped on an ESTIMATE, or held behind a known dependency. */
   readonly dependencyWaits: number
   readonly fellBack: boolean
   readonly fallbackReason?: string
@@ -205,9 +205,12 @@ export interface ExecuteOptions {
   /** Record per-transaction access sets (default true). */
   readonly recordAccess?: boolean
   /**
-   * What to do with a transaction that is invalid for this block (bad nonce,
-   * unaffordable, over the gas limit): "throw" (the block is invalid, default)
-   * or "exclude" (leave it out and go on, as a node building a block does).
+   * What to do with a transaction that is invalid on its own terms (bad nonce,
+   * unaffordable, a gas limit above the block's): "throw" (the block is
+   * invalid, default) or "exclude" (leave it out and go on, as a node building
+   * a block does). A transaction that needs more gas than the block has *left*
+   * always makes the block invalid: whoever builds the block must pick
+   * transactions whose gas limits fit.
    */
   readonly invalidTransactions?: "throw" | "exclude"
   /** Run blocks this small sequentially even in parallel mode (default: 2 x workers). */
