@@ -40,6 +40,8 @@ export class BlockAssembler {
   private readonly byzantium: boolean
   /** Before Byzantium with stateRoot: each included transaction's own diff, for its receipt's root. */
   private readonly perTxDiffs: StateDiff[] = []
+  /** System writes before the first transaction (the DAO fork), part of its intermediate root. */
+  private preTransactionDiff: StateDiff | undefined
   private readonly preByzantiumReceipts: FinalTx[] = []
   private readonly cumulativeGasOf: bigint[] = []
 
@@ -51,6 +53,11 @@ export class BlockAssembler {
   ) {
     this.overlay = new BlockOverlay(base)
     this.byzantium = vm.common.gteHardfork("byzantium")
+  }
+
+  /** Notes the system writes applied before the transactions (see frame.ts). */
+  preTransactions(writeIds: readonly string[]): void {
+    if (!this.byzantium && this.options.stateRoot === true && writeIds.length > 0) this.preTransactionDiff = this.transactionDiff(writeIds)
   }
 
   add(tx: FinalTx): void {
@@ -141,7 +148,8 @@ export class BlockAssembler {
 
   /** Before Byzantium a receipt holds the state root after its transaction. */
   private preByzantiumReceiptsRoot(): Hex {
-    const { roots } = this.trie().rootsAfterEach(this.perTxDiffs)
+    const start = this.preTransactionDiff === undefined ? this.trie() : this.trie().apply(this.preTransactionDiff)
+    const { roots } = start.rootsAfterEach(this.perTxDiffs)
     const encoded: Uint8Array[] = []
     let at = 0
     for (const result of this.results) {

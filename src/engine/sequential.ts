@@ -42,6 +42,7 @@ export async function startBlock(
   vm.setBlock(blockFor(vm.common, block.header), block.blockHashes ?? new Map())
   const assembler = new BlockAssembler(vm, base, block, options)
   const preWrites = applyPreTransactions(vm, assembler.overlay, block)
+  assembler.preTransactions(preWrites.map(([id]) => id))
   return { vm, assembler, preWrites }
 }
 
