@@ -103,15 +103,22 @@ function nextPowerOfTwo(n: number): number {
   return p
 }
 
-/** A layout sized for `transactions`, scaled by `factor` after an overflow. */
-export function layoutFor(transactions: number, factor = 1): BlockMemoryLayout {
+/**
+ * A layout sized for `transactions`, scaled by `factor` after an overflow.
+ * Keys and versions also scale with the block's gas: a few transactions can
+ * touch thousands of keys, at most one new one per `gasPerAccess` (2600 for a
+ * cold account since Berlin, 20 before Tangerine Whistle).
+ */
+export function layoutFor(transactions: number, factor = 1, gasLimit = 0n, gasPerAccess = 2100n): BlockMemoryLayout {
   const n = Math.max(transactions, 1)
+  const byGas = Math.min(Number(gasLimit / gasPerAccess), 1 << 20)
+  const keys = Math.max(n * 64, byGas * 2) * factor
   return {
     transactions: n,
-    keyCapacity: nextPowerOfTwo(Math.max(4096, n * 64 * factor)),
-    nodeCapacity: 1024 + n * 32 * factor,
-    readWords: 4096 + n * READ_WORDS * 64 * factor,
-    listWords: 4096 + n * 48 * factor,
+    keyCapacity: nextPowerOfTwo(Math.max(4096, keys)),
+    nodeCapacity: 1024 + Math.max(n * 32, byGas) * factor,
+    readWords: 4096 + Math.max(n * 64, byGas) * READ_WORDS * factor,
+    listWords: 4096 + Math.max(n * 48, byGas) * factor,
     depCapacity: 1024 + n * 8 * factor,
     codeCapacity: nextPowerOfTwo(256 * factor),
     codeBytes: 1 << (22 + Math.min(4, Math.log2(factor) | 0)),

@@ -13,7 +13,7 @@ import { availableParallelism } from "node:os"
 import { Piscina } from "piscina"
 
 import { Ctrl, allocateBlockMemory, layoutFor, viewsOf } from "./blockMemory.js"
-import { hardforkOf } from "./chain.js"
+import { commonFor, hardforkOf } from "./chain.js"
 import { linkGivenSenders } from "./senders.js"
 import { executeSequential, startBlock } from "./sequential.js"
 import type { BlockInput, BlockResult, ChainConfig, ExecuteOptions } from "./types.js"
@@ -37,6 +37,13 @@ export interface FaultInjection {
 }
 
 const MAX_GROWTH = 16
+
+/** The cheapest way to touch a new key in this block's fork (EIP-150 repriced state access). */
+function gasPerAccess(chain: ChainConfig, header: BlockInput["header"]): bigint {
+  const common = commonFor(chain, hardforkOf(chain, header))
+  if (common.gteHardfork("berlin")) return 2100n
+  return common.gteHardfork("tangerineWhistle") ? 200n : 20n
+}
 
 function workerFile(): string {
   return new URL("./workerEntry.mjs", import.meta.url).href
@@ -104,7 +111,7 @@ export class ParallelExecutor {
     let factor = 1
     for (;;) {
       const { assembler, preWrites } = await startBlock(preState, block, chain, assembly)
-      const memory = allocateBlockMemory(layoutFor(n, factor))
+      const memory = allocateBlockMemory(layoutFor(n, factor, block.header.gasLimit, gasPerAccess(chain, block.header)))
       linkGivenSenders(block.transactions, block.header.coinbase, viewsOf(memory))
       const task: BlockTask = {
         kind: "block",
@@ -168,7 +175,12 @@ export class ParallelExecutor {
       timer = setTimeout(() => resolve("timeout"), this.timeoutMs)
     })
     const settled = Promise.allSettled(runs)
-    const first = await Promise.race([settled, timeout])
+    // A thread that dies leaves work it had claimed unfinished, so the others would wait for it
+    // until the timeout: the first rejection is enough to stop the block.
+    const firstFailure = new Promise<PromiseSettledResult<TaskResult>[]>((resolve) => {
+      for (const run of runs) run.catch((reason: unknown) => resolve([{ status: "rejected", reason }]))
+    })
+    const first = await Promise.race([settled, timeout, firstFailure])
     clearTimeout(timer)
     if (first === "timeout") {
       Atomics.store(ctrl, Ctrl.halt, 1)

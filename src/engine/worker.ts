@@ -172,6 +172,12 @@ class MvSource implements VersionedSource {
   }
 }
 
+/** Test hook: a thread that stops answering (sleeping, not spinning). */
+function hangForever(): never {
+  const word = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) Atomics.wait(word, 0, 0, 1000)
+}
+
 const VERSION_SPAN = 1 << 20
 function packVersion(tx: number, incarnation: number): number {
   return tx * VERSION_SPAN + incarnation
@@ -213,7 +219,7 @@ async function runBlock(task: BlockTask, state: WorldState): Promise<FinalTx[]> 
       }
       if (task_.kind === EXECUTION) {
         const { tx, incarnation } = task_
-        if (tx === task.hangAtTx) for (;;) Atomics.wait(views.ctrl, Ctrl.blockSize, -1, 1000)
+        if (tx === task.hangAtTx) hangForever()
         if (waitForKnown(known.prevSender[tx] as number) || waitForKnown(known.prevCredit[tx] as number)) {
           Atomics.add(views.ctrl, Ctrl.dependencyWaits, 1)
           task_ = undefined
