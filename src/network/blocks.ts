@@ -1,0 +1,185 @@
+/**
+ * Mined blocks and how they look over JSON-RPC. A block keeps its ethereumjs
+ * header (for the hash and the next base fee), its transactions with their
+ * engine results, and the chain-state position after it (for historical
+ * reads). The formatters produce the same fields, names and encodings as
+ * Hardhat's EDR network.
+ */
+import { createBlockHeader, type BlockHeader, type HeaderData } from "@ethereumjs/block"
+import type { Common } from "@ethereumjs/common"
+import { RLP } from "@ethereumjs/rlp"
+import { createTxFromRLP } from "@ethereumjs/tx"
+
+import type { Hex, Log, TxResult } from "../engine/types.js"
+import { toData, toQuantity } from "./values.js"
+
+export interface MinedTransaction {
+  readonly raw: Uint8Array
+  readonly sender: Hex
+  readonly result: TxResult
+}
+
+export interface MinedBlock {
+  readonly number: bigint
+  readonly hash: Hex
+  readonly header: BlockHeader
+  readonly transactions: readonly MinedTransaction[]
+  /** ChainState position before this block's own changes: the state of the block before it. */
+  readonly parentStatePosition: number
+  readonly size: bigint
+}
+
+export const EMPTY_TRIE_ROOT: Hex = "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"
+export const EMPTY_REQUESTS_HASH: Hex = "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+export function buildHeader(common: Common, data: HeaderData): BlockHeader {
+  return createBlockHeader(data, { common, skipConsensusFormatValidation: true, freeze: false })
+}
+
+/** The RLP length of the block, as `size` reports it. */
+export function blockSize(header: BlockHeader, raws: readonly Uint8Array[], withdrawals: boolean): bigint {
+  const txs = raws.map((raw) => ((raw[0] as number) >= 0xc0 ? RLP.decode(raw) : raw))
+  const body = withdrawals ? [header.raw(), txs, [], []] : [header.raw(), txs, []]
+  return BigInt(RLP.encode(body as never).length)
+}
+
+function headerFields(header: BlockHeader): Record<string, unknown> {
+  const common = header.common
+  return {
+    parentHash: toData(header.parentHash),
+    sha3Uncles: toData(header.uncleHash),
+    stateRoot: toData(header.stateRoot),
+    transactionsRoot: toData(header.transactionsTrie),
+    receiptsRoot: toData(header.receiptTrie),
+    number: toQuantity(header.number),
+    gasUsed: toQuantity(header.gasUsed),
+    gasLimit: toQuantity(header.gasLimit),
+    extraData: toData(header.extraData),
+    logsBloom: toData(header.logsBloom),
+    timestamp: toQuantity(header.timestamp),
+    difficulty: toQuantity(header.difficulty),
+    totalDifficulty: toQuantity(header.difficulty),
+    uncles: [],
+    mixHash: toData(header.mixHash),
+    nonce: toData(header.nonce),
+    ...(common.isActivatedEIP(1559) ? { baseFeePerGas: toQuantity(header.baseFeePerGas ?? 0n) } : {}),
+    miner: toData(header.coinbase.bytes),
+    ...(common.isActivatedEIP(4895) ? { withdrawals: [], withdrawalsRoot: toData(header.withdrawalsRoot ?? new Uint8Array()) } : {}),
+    ...(common.isActivatedEIP(4844)
+      ? { blobGasUsed: toQuantity(header.blobGasUsed ?? 0n), excessBlobGas: toQuantity(header.excessBlobGas ?? 0n) }
+      : {}),
+    ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: toData(header.parentBeaconBlockRoot ?? new Uint8Array(32)) } : {}),
+    ...(common.isActivatedEIP(7685) ? { requestsHash: toData(header.requestsHash ?? new Uint8Array(32)) } : {}),
+  }
+}
+
+export function formatBlock(block: MinedBlock, fullTransactions: boolean, common: Common): Record<string, unknown> {
+  const fields = headerFields(block.header)
+  return {
+    hash: block.hash,
+    ...fields,
+    size: toQuantity(block.size),
+    transactions: fullTransactions
+      ? block.transactions.map((tx, i) => formatTransaction(tx, block, i, common))
+      : block.transactions.map((tx) => tx.result.hash),
+  }
+}
+
+/** A transaction as eth_getTransactionByHash returns it; `block` undefined while pending. */
+export function formatTransaction(
+  tx: { readonly raw: Uint8Array; readonly sender: Hex; readonly result?: TxResult },
+  block: MinedBlock | undefined,
+  index: number,
+  common: Common,
+): Record<string, unknown> {
+  const decoded = createTxFromRLP(tx.raw, { common })
+  const json = decoded.toJSON() as Record<string, unknown>
+  const type = decoded.type
+  const baseFee = block?.header.baseFeePerGas
+  const hash = tx.result?.hash ?? toData(decoded.hash())
+  let gasPrice = json.gasPrice as Hex | undefined
+  if (type >= 2) {
+    const maxFee = BigInt(json.maxFeePerGas as string)
+    const tip = BigInt(json.maxPriorityFeePerGas as string)
+    gasPrice = toQuantity(baseFee === undefined ? maxFee : maxFee < baseFee + tip ? maxFee : baseFee + tip)
+  }
+  return {
+    hash,
+    nonce: json.nonce,
+    blockHash: block?.hash ?? null,
+    blockNumber: block !== undefined ? toQuantity(block.number) : null,
+    transactionIndex: block !== undefined ? toQuantity(index) : null,
+    from: tx.sender,
+    to: json.to ?? null,
+    value: json.value,
+    gasPrice,
+    gas: json.gasLimit,
+    input: json.data,
+    ...(type === 0 && decoded.common.gteHardfork("spuriousDragon") && json.chainId !== undefined ? { chainId: json.chainId } : {}),
+    ...(type > 0 ? { chainId: json.chainId } : {}),
+    type: toQuantity(type),
+    ...(type > 0 ? { accessList: json.accessList } : {}),
+    ...(type >= 2 ? { maxFeePerGas: json.maxFeePerGas, maxPriorityFeePerGas: json.maxPriorityFeePerGas } : {}),
+    ...(type === 3 ? { maxFeePerBlobGas: json.maxFeePerBlobGas, blobVersionedHashes: json.blobVersionedHashes } : {}),
+    ...(type === 4 ? { authorizationList: json.authorizationList } : {}),
+    v: json.v,
+    r: json.r,
+    s: json.s,
+    ...(type > 0 ? { yParity: json.v } : {}),
+  }
+}
+
+export function formatLog(log: Log, tx: MinedTransaction, block: MinedBlock, transactionIndex: number, logIndex: number): Record<string, unknown> {
+  return {
+    address: log.address,
+    topics: log.topics,
+    data: log.data,
+    transactionHash: tx.result.hash,
+    blockHash: block.hash,
+    blockNumber: toQuantity(block.number),
+    blockTimestamp: toQuantity(block.header.timestamp),
+    logIndex: toQuantity(logIndex),
+    transactionIndex: toQuantity(transactionIndex),
+    removed: false,
+  }
+}
+
+/** The block-wide index of the first log of transaction `index`. */
+export function firstLogIndex(block: MinedBlock, index: number): number {
+  let count = 0
+  for (let i = 0; i < index; i++) count += (block.transactions[i] as MinedTransaction).result.receipt.logs.length
+  return count
+}
+
+export function formatReceipt(block: MinedBlock, index: number, common: Common): Record<string, unknown> {
+  const tx = block.transactions[index] as MinedTransaction
+  const result = tx.result
+  const firstLog = firstLogIndex(block, index)
+  const decoded = createTxFromRLP(tx.raw, { common })
+  const baseFee = block.header.baseFeePerGas ?? 0n
+  let effectiveGasPrice: bigint
+  if (decoded.type >= 2) {
+    const maxFee = (decoded as { maxFeePerGas: bigint }).maxFeePerGas
+    const tip = (decoded as { maxPriorityFeePerGas: bigint }).maxPriorityFeePerGas
+    effectiveGasPrice = maxFee < baseFee + tip ? maxFee : baseFee + tip
+  } else {
+    effectiveGasPrice = (decoded as { gasPrice: bigint }).gasPrice
+  }
+  return {
+    blockHash: block.hash,
+    blockNumber: toQuantity(block.number),
+    transactionHash: result.hash,
+    transactionIndex: toQuantity(index),
+    type: toQuantity(result.receipt.type),
+    from: tx.sender,
+    to: decoded.to !== undefined ? decoded.to.toString() : null,
+    cumulativeGasUsed: toQuantity(result.receipt.cumulativeGasUsed),
+    gasUsed: toQuantity(result.gasUsed),
+    contractAddress: result.createdAddress ?? null,
+    logs: result.receipt.logs.map((log, i) => formatLog(log, tx, block, index, firstLog + i)),
+    logsBloom: result.receipt.logsBloom,
+    ...(result.receipt.status !== undefined ? { status: toQuantity(result.receipt.status) } : { root: result.receipt.stateRoot ?? null }),
+    effectiveGasPrice: toQuantity(effectiveGasPrice),
+    ...(result.blobGasUsed !== undefined ? { blobGasUsed: toQuantity(result.blobGasUsed), blobGasPrice: toQuantity(block.header.getBlobGasPrice()) } : {}),
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The node's state over time. The head is one flat `WorldState`; every change
+ * to it (a mined block, `hardhat_setBalance`...) is applied as a diff whose
+ * inverse is kept. That gives, without copying the state:
+ * - the state at any earlier point, read through the inverses (`at`);
+ * - snapshots as positions, and reverts that apply the inverses back, which
+ *   costs what changed since the snapshot, not the size of the state;
+ * - the state root, kept incrementally by the engine's `StateTrie`.
+ */
+import { Field, type KeyRef } from "../engine/keys.js"
+import { stateTrieOf, WorldState, type StateDiff, type StateReader } from "../engine/index.js"
+import type { Hex } from "../engine/types.js"
+
+export class ChainState {
+  readonly head = new WorldState()
+  /** undo[i] reverses the i-th change. */
+  private readonly undo: StateDiff[] = []
+
+  get position(): number {
+    return this.undo.length
+  }
+
+  apply(diff: StateDiff): void {
+    if (diff.size === 0) return
+    this.undo.push(this.head.applyDiff(diff))
+  }
+
+  /** Goes back to an earlier position (a snapshot). */
+  rewind(position: number): void {
+    while (this.undo.length > position) {
+      const inverse = this.undo.pop() as StateDiff
+      this.head.applyDiff(inverse)
+      // applyDiff logged the inverse as a new forward change of the head; that is what
+      // worker replicas must see too, so nothing else to do here.
+    }
+  }
+
+  stateRoot(): Hex {
+    return stateTrieOf(this.head).root
+  }
+
+  /** The state as it was at `position` (the head itself when position is the current one). */
+  at(position: number): StateReader {
+    if (position >= this.undo.length) return this.head
+    return new HistoricalState(this.head, this.undo, position)
+  }
+}
+
+/** Reads the state at a past position by finding, per key, the first later change that touched it. */
+class HistoricalState implements StateReader {
+  constructor(
+    private readonly head: WorldState,
+    private readonly undo: readonly StateDiff[],
+    private readonly position: number,
+  ) {}
+
+  read(key: KeyRef): bigint {
+    for (let i = this.position; i < this.undo.length; i++) {
+      const before = (this.undo[i] as StateDiff).get(key.address)
+      if (before === undefined) continue
+      if (before.deleted) return 0n // the account did not exist yet
+      switch (key.field) {
+        case Field.exists:
+          return 1n
+        case Field.nonce:
+          return before.nonce ?? 0n
+        case Field.balance:
+          return before.balance ?? 0n
+        case Field.code:
+          return before.codeHash !== undefined ? BigInt(before.codeHash) : 0n
+        case Field.storageEpoch:
+          return 0n
+        default: {
+          const value = before.storage.get(key.slot as Hex)
+          if (value !== undefined) return value
+          if (before.storageCleared) return 0n // the whole old storage was listed
+          continue // this change did not touch the slot
+        }
+      }
+    }
+    return this.head.read(key)
+  }
+
+  code(codeHash: bigint): Uint8Array | undefined {
+    return this.head.code(codeHash) // code is never forgotten
+  }
+
+  hasStorage(address: Hex): boolean {
+    return this.head.hasStorage(address)
+  }
+}

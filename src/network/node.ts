@@ -1,0 +1,836 @@
+/**
+ * The local chain behind the provider: blocks, state history, the mempool,
+ * mining, time and snapshots. Every block of more than one transaction goes
+ * through the parallel engine; automined blocks (one transaction each) run
+ * sequentially in-process. Every mined transaction's access set is kept, with
+ * its block, contract and 4-byte selector, for the report.
+ *
+ * The node knows JSON-RPC only through the errors it throws; parsing and
+ * formatting live in `rpc.ts`.
+ */
+import type { BlockHeader } from "@ethereumjs/block"
+import type { Common } from "@ethereumjs/common"
+import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx"
+import { availableParallelism } from "node:os"
+import { randomBytes } from "node:crypto"
+
+import { keccak256 } from "../engine/crypto.js"
+import {
+
+  ParallelExecutor,
+  commonFor,
+  executeBlock,
+  executeCall,
+  orderedTrieRoot,
+  replayTransaction,
+  type BlockInput,
+  type BlockResult,
+  type CallRequest,
+  type ChainConfig,
+  type Hex,
+  type RunOptions,
+  type StateReader,
+  type TxInput,
+} from "../engine/index.js"
+import type { AccessSet } from "../engine/types.js"
+import type { TxOutcome } from "../engine/vm.js"
+import { Field, accountKey, storageKey } from "../engine/keys.js"
+import { localAccounts, signTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
+import { EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, blockSize, buildHeader, type MinedBlock, type MinedTransaction } from "./blocks.js"
+import { ChainState } from "./chainState.js"
+import { EIP7825_GAS_CAP, type NodeConfig } from "./config.js"
+import { formatConsoleLog } from "./consoleLog.js"
+import { InvalidInputError, InvalidParamsError } from "./errors.js"
+import { Mempool, MempoolError, type PooledTx } from "./mempool.js"
+import { executionError } from "./revert.js"
+import { hexToBytes, toData } from "./values.js"
+
+const GWEI = 1_000_000_000n
+export const DEFAULT_PRIORITY_FEE = GWEI
+
+/** What the report needs of every mined transaction. */
+export interface AccessRecord {
+  readonly blockNumber: bigint
+  readonly index: number
+  readonly hash: Hex
+  readonly from: Hex
+  /** The contract called, or created. */
+  readonly to?: Hex
+  readonly created?: Hex
+  /** The 4-byte function selector of the call, when there is calldata. */
+  readonly selector?: Hex
+  readonly status: 0 | 1
+  readonly gasUsed: bigint
+  readonly access: AccessSet
+  /** Whether this transaction was in a block of several (so it could have run in parallel). */
+  readonly blockSize: number
+}
+
+interface Snapshot {
+  readonly blocks: number
+  readonly statePosition: number
+  readonly mempool: ReturnType<Mempool["snapshot"]>
+  readonly timeOffset: bigint
+  readonly nextTimestamp: bigint | undefined
+  readonly nextBaseFee: bigint | undefined
+  readonly blockGasLimit: bigint
+  readonly coinbase: Hex
+  readonly records: number
+}
+
+/** A transaction request as eth_sendTransaction gives it, parsed. */
+export interface TransactionRequest extends Omit<CallRequest, "gasLimit"> {
+  readonly gasLimit?: bigint
+  readonly type?: number
+}
+
+export class Node {
+  readonly config: NodeConfig
+  readonly chain: ChainConfig
+  readonly accounts: readonly LocalAccount[]
+  readonly instanceId: Hex
+  private readonly keys = new Map<Hex, LocalAccount>()
+  readonly state = new ChainState()
+  private readonly blocks: MinedBlock[] = []
+  private readonly blockNumberByHash = new Map<Hex, bigint>()
+  private readonly txLocation = new Map<Hex, { readonly block: bigint; readonly index: number }>()
+  readonly mempool: Mempool
+  private readonly impersonated = new Set<Hex>()
+  private readonly snapshots = new Map<number, Snapshot>()
+  private nextSnapshotId = 1
+  readonly records: AccessRecord[] = []
+  recording: boolean
+  automine: boolean
+  private intervalTimer: NodeJS.Timeout | undefined
+  private timeOffset = 0n
+  private nextTimestamp: bigint | undefined
+  private nextBaseFee: bigint | undefined
+  private nextPrevRandao: Hex | undefined
+  private coinbase: Hex
+  private blockGasLimit: bigint
+  private executor: ParallelExecutor | undefined
+  /** Called with every block once it is mined (filters listen). */
+  onBlock: ((block: MinedBlock) => void) | undefined
+
+  constructor(config: NodeConfig) {
+    this.config = config
+    this.chain = { chainId: config.chainId, hardfork: config.hardfork, allowUnlimitedContractSize: config.allowUnlimitedContractSize }
+    this.accounts = localAccounts(config.accounts)
+    for (const account of this.accounts) this.keys.set(account.address, account)
+    this.mempool = new Mempool(config.mining.mempoolOrder)
+    this.recording = config.recordAccess
+    this.automine = config.mining.auto
+    this.coinbase = config.coinbase
+    this.blockGasLimit = config.blockGasLimit
+    this.instanceId = toData(randomBytes(32))
+    this.genesis()
+    this.setIntervalMining(config.mining.interval)
+  }
+
+  get common(): Common {
+    return commonFor(this.chain, this.chain.hardfork)
+  }
+
+  // --- blocks ------------------------------------------------------------------------
+
+  get latest(): MinedBlock {
+    return this.blocks[this.blocks.length - 1] as MinedBlock
+  }
+
+  block(number: bigint): MinedBlock | undefined {
+    return number < 0n || number >= BigInt(this.blocks.length) ? undefined : this.blocks[Number(number)]
+  }
+
+  blockByHash(hash: Hex): MinedBlock | undefined {
+    const number = this.blockNumberByHash.get(hash)
+    return number === undefined ? undefined : this.block(number)
+  }
+
+  transaction(hash: Hex): { block: MinedBlock; index: number } | undefined {
+    const location = this.txLocation.get(hash)
+    if (location === undefined) return undefined
+    const block = this.block(location.block)
+    return block === undefined ? undefined : { block, index: location.index }
+  }
+
+  /**
+   * The state of block `number`: as Hardhat's network has it, that includes
+   * direct changes (hardhat_setBalance...) made while it was the latest
+   * block, so it is the state the next block started from, or the head.
+   */
+  stateAt(number: bigint): StateReader {
+    if (this.block(number) === undefined) {
+      throw new InvalidInputError(`Received invalid block number ${number}. Latest block number is ${this.latest.number}`)
+    }
+    const next = this.block(number + 1n)
+    return next === undefined ? this.state.head : this.state.at(next.parentStatePosition)
+  }
+
+  private genesis(): void {
+    const diff = new Map(
+      this.accounts.map((a) => [a.address, { address: a.address, deleted: false, nonce: 0n, balance: a.balance, storageCleared: false, storage: new Map<Hex, bigint>() }]),
+    )
+    this.state.apply(diff)
+    const common = this.common
+    const timestamp = this.config.initialDate !== undefined ? BigInt(Math.floor(this.config.initialDate.getTime() / 1000)) : this.now()
+    if (this.config.initialDate !== undefined) this.timeOffset = timestamp - BigInt(Math.floor(Date.now() / 1000))
+    const header = buildHeader(common, {
+      number: 0n,
+      timestamp,
+      gasLimit: this.blockGasLimit,
+      extraData: hexToBytes("0x1234"),
+      stateRoot: hexToBytes(this.state.stateRoot()),
+      mixHash: keccak256(hexToBytes(this.instanceId)),
+      ...(common.isActivatedEIP(1559) ? { baseFeePerGas: this.config.initialBaseFeePerGas ?? GWEI } : {}),
+      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT) } : {}),
+      ...(common.isActivatedEIP(4844) ? { blobGasUsed: 0n, excessBlobGas: 0n } : {}),
+      ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: new Uint8Array(32) } : {}),
+      ...(common.isActivatedEIP(7685) ? { requestsHash: hexToBytes(EMPTY_REQUESTS_HASH) } : {}),
+    })
+    this.storeBlock(header, [], 0)
+  }
+
+  private storeBlock(header: BlockHeader, transactions: MinedTransaction[], parentStatePosition: number): MinedBlock {
+    const hash = toData(header.hash())
+    const block: MinedBlock = {
+      number: header.number,
+      hash,
+      header,
+      transactions,
+      parentStatePosition,
+      size: blockSize(
+        header,
+        transactions.map((t) => t.raw),
+        header.common.isActivatedEIP(4895),
+      ),
+    }
+    this.blocks.push(block)
+    this.blockNumberByHash.set(hash, header.number)
+    transactions.forEach((tx, index) => this.txLocation.set(tx.result.hash, { block: header.number, index }))
+    this.onBlock?.(block)
+    return block
+  }
+
+  // --- time ---------------------------------------------------------------------------
+
+  private now(): bigint {
+    return BigInt(Math.floor(Date.now() / 1000)) + this.timeOffset
+  }
+
+  increaseTime(seconds: bigint): bigint {
+    this.timeOffset += seconds
+    return this.timeOffset
+  }
+
+  setNextBlockTimestamp(timestamp: bigint): void {
+    const parent = this.latest.header.timestamp
+    if (timestamp < parent || (timestamp === parent && !this.config.allowBlocksWithSameTimestamp)) {
+      throw new InvalidInputError(
+        `Timestamp ${timestamp} is lower than or equal to previous block's timestamp ${parent}`,
+      )
+    }
+    this.nextTimestamp = timestamp
+  }
+
+  private timestampForNextBlock(): bigint {
+    const parent = this.latest.header.timestamp
+    if (this.nextTimestamp !== undefined) {
+      const timestamp = this.nextTimestamp
+      this.nextTimestamp = undefined
+      this.timeOffset = timestamp - BigInt(Math.floor(Date.now() / 1000))
+      return timestamp
+    }
+    const now = this.now()
+    if (now > parent) return now
+    return this.config.allowBlocksWithSameTimestamp ? parent : parent + 1n
+  }
+
+  // --- fees -----------------------------------------------------------------------------
+
+  /** The base fee the next block will have (undefined before London). */
+  nextBlockBaseFee(): bigint | undefined {
+    if (!this.common.isActivatedEIP(1559)) return undefined
+    return this.nextBaseFee ?? this.latest.header.calcNextBaseFee()
+  }
+
+  setNextBlockBaseFeePerGas(fee: bigint): void {
+    if (!this.common.isActivatedEIP(1559)) throw new InvalidInputError("hardhat_setNextBlockBaseFeePerGas is disabled because EIP-1559 is not active")
+    this.nextBaseFee = fee
+  }
+
+  gasPrice(): bigint {
+    const base = this.nextBlockBaseFee()
+    return base === undefined ? GWEI * 8n : base + DEFAULT_PRIORITY_FEE
+  }
+
+  /** The gas a transaction gets when it names none, as Hardhat's network does. */
+  get defaultTransactionGasLimit(): bigint {
+    const cap = this.transactionGasCap()
+    return cap !== undefined && cap < this.blockGasLimit ? cap : this.blockGasLimit
+  }
+
+  private transactionGasCap(): bigint | undefined {
+    if (this.config.transactionGasCap !== undefined) return this.config.transactionGasCap
+    return this.common.isActivatedEIP(7825) ? EIP7825_GAS_CAP : undefined
+  }
+
+  // --- accounts and direct state changes -------------------------------------------------
+
+  isLocal(address: Hex): boolean {
+    return this.keys.has(address)
+  }
+
+  impersonate(address: Hex): void {
+    this.impersonated.add(address)
+  }
+
+  stopImpersonating(address: Hex): boolean {
+    return this.impersonated.delete(address)
+  }
+
+  account(address: Hex): LocalAccount | undefined {
+    return this.keys.get(address)
+  }
+
+  read(key: Parameters<StateReader["read"]>[0], block?: bigint): bigint {
+    return (block === undefined ? this.state.head : this.stateAt(block)).read(key)
+  }
+
+  nonceOf(address: Hex): bigint {
+    return this.state.head.read(accountKey(address, Field.nonce))
+  }
+
+  /** The next nonce for a sender, counting its pending transactions. */
+  pendingNonceOf(address: Hex): bigint {
+    return this.mempool.nextNonce(address, this.nonceOf(address))
+  }
+
+  setAccount(address: Hex, change: { balance?: bigint; nonce?: bigint; code?: Uint8Array; storage?: [Hex, bigint] }): void {
+    const head = this.state.head
+    const exists = head.accounts.has(address)
+    const codeHash =
+      change.code === undefined ? undefined : change.code.length === 0 ? (`0x${"0".repeat(64)}` as Hex) : toData(keccak256(change.code))
+    this.state.apply(
+      new Map([
+        [
+          address,
+          {
+            address,
+            deleted: false,
+            ...(!exists ? { nonce: 0n, balance: 0n } : {}),
+            ...(change.balance !== undefined ? { balance: change.balance } : {}),
+            ...(change.nonce !== undefined ? { nonce: change.nonce } : {}),
+            ...(codeHash !== undefined && change.code !== undefined ? { codeHash, code: toData(change.code) } : {}),
+            storageCleared: false,
+            storage: new Map(change.storage !== undefined ? [change.storage] : []),
+          },
+        ],
+      ]),
+    )
+    // Like Hardhat's network: pending transactions the sender can no longer pay for are dropped.
+    this.mempool.revalidate(
+      (a) => this.nonceOf(a),
+      (tx) => tx.gasLimit * tx.maxFeePerGas <= this.state.head.read(accountKey(tx.sender, Field.balance)) && tx.gasLimit <= this.blockGasLimit,
+    )
+  }
+
+  setCoinbase(address: Hex): void {
+    this.coinbase = address
+  }
+
+  setBlockGasLimit(limit: bigint): void {
+    if (limit <= 0n) throw new InvalidInputError("Block gas limit must be greater than 0")
+    this.blockGasLimit = limit
+  }
+
+  setPrevRandao(value: Hex): void {
+    this.nextPrevRandao = value
+  }
+
+  // --- transactions ------------------------------------------------------------------------
+
+  /**
+   * Signs (or, for an impersonated account, fake-signs) a request and sends it.
+   * With automine the transaction is mined at once and a failure is thrown
+   * (after mining) when `throwOnTransactionFailures`.
+   */
+  async sendTransaction(request: TransactionRequest): Promise<Hex> {
+    const from = request.from
+    const account = this.keys.get(from)
+    if (account === undefined && !this.impersonated.has(from)) throw new InvalidInputError(`Unknown account ${from}`)
+    const fields = await this.completeRequest(request)
+    this.validate(fields, from)
+    const raw = signTransaction(this.common, fields, account ?? { impersonated: from })
+    return this.submit({ raw, sender: from }, fields, true)
+  }
+
+  async sendRawTransaction(raw: Uint8Array): Promise<Hex> {
+    let tx: TypedTransaction
+    try {
+      tx = createTxFromRLP(raw, { common: this.common })
+    } catch (error) {
+      throw new InvalidParamsError(`Invalid transaction: ${(error as Error).message}`)
+    }
+    if (!tx.isSigned()) throw new InvalidInputError("Invalid transaction: it is not signed")
+    let sender: Hex
+    try {
+      sender = tx.getSenderAddress().toString() as Hex
+    } catch (error) {
+      throw new InvalidInputError(`Invalid transaction signature: ${(error as Error).message}`)
+    }
+    return this.submit({ raw, sender }, fieldsOf(tx, sender))
+  }
+
+  /**
+   * Fills in what the request leaves out. A missing gas limit is estimated,
+   * as Hardhat's own request handler does before a request reaches any
+   * network, so blocks are packed by what transactions need.
+   */
+  private async completeRequest(request: TransactionRequest): Promise<TransactionFields> {
+    const common = this.common
+    const nonce = request.nonce ?? this.pendingNonceOf(request.from)
+    const gasLimit = request.gasLimit ?? (await this.estimateOrDefault(request))
+    const london = common.isActivatedEIP(1559)
+    let type = request.type
+    if (type === undefined) {
+      if (request.authorizationList !== undefined) type = 4
+      else if (request.blobVersionedHashes !== undefined) type = 3
+      else if (request.maxFeePerGas !== undefined || request.maxPriorityFeePerGas !== undefined) type = 2
+      else if (request.gasPrice !== undefined) type = request.accessList !== undefined ? 1 : 0
+      else type = london ? 2 : request.accessList !== undefined && common.isActivatedEIP(2930) ? 1 : 0
+    }
+    const baseFee = this.nextBlockBaseFee() ?? 0n
+    if (type >= 2) {
+      const tip = request.maxPriorityFeePerGas ?? (request.maxFeePerGas !== undefined && request.maxFeePerGas < DEFAULT_PRIORITY_FEE ? request.maxFeePerGas : DEFAULT_PRIORITY_FEE)
+      return {
+        ...request,
+        type,
+        chainId: this.chain.chainId,
+        nonce,
+        gasLimit,
+        maxPriorityFeePerGas: tip,
+        maxFeePerGas: request.maxFeePerGas ?? 2n * baseFee + tip,
+      }
+    }
+    return { ...request, type, chainId: this.chain.chainId, nonce, gasLimit, gasPrice: request.gasPrice ?? this.gasPrice() }
+  }
+
+  private async estimateOrDefault(request: TransactionRequest): Promise<bigint> {
+    try {
+      return await this.estimateGas(request, this.latest.number)
+    } catch {
+      return this.defaultTransactionGasLimit // the transaction will fail when mined, as it would with Hardhat
+    }
+  }
+
+  /** Checks a transaction against the next block, with EDR's messages. */
+  private validate(fields: TransactionFields, sender: Hex): void {
+    const cap = this.transactionGasCap()
+    if (cap !== undefined && fields.gasLimit > cap) {
+      throw new InvalidInputError(`Transaction gas limit is ${fields.gasLimit} and exceeds transaction gas cap of ${cap}`)
+    }
+    if (fields.gasLimit > this.blockGasLimit) {
+      throw new InvalidInputError(`Transaction gas limit is ${fields.gasLimit} and exceeds block gas limit of ${this.blockGasLimit}`)
+    }
+    const baseFee = this.nextBlockBaseFee()
+    const maxFee = fields.maxFeePerGas ?? fields.gasPrice ?? 0n
+    if (baseFee !== undefined && maxFee < baseFee && this.automine) {
+      throw new InvalidInputError(
+        `Transaction gasPrice (${maxFee}) is too low for the next block, which has a baseFeePerGas of ${baseFee}`,
+      )
+    }
+    if (fields.maxPriorityFeePerGas !== undefined && fields.maxFeePerGas !== undefined && fields.maxPriorityFeePerGas > fields.maxFeePerGas) {
+      throw new InvalidInputError(
+        `maxPriorityFeePerGas (${fields.maxPriorityFeePerGas}) is bigger than maxFeePerGas (${fields.maxFeePerGas})`,
+      )
+    }
+    const expected = this.nonceOf(sender)
+    if (this.automine && fields.nonce !== expected) {
+      const which = fields.nonce < expected ? "low" : "high"
+      throw new InvalidInputError(
+        `Nonce too ${which}. Expected nonce to be ${expected} but got ${fields.nonce}. Note that transactions can't be queued when automining.`,
+      )
+    }
+    if (!this.automine && fields.nonce < expected) {
+      throw new InvalidInputError(`Nonce too low. Expected nonce to be at least ${expected} but got ${fields.nonce}.`)
+    }
+    const balance = this.state.head.read(accountKey(sender, Field.balance))
+    const upfront = fields.gasLimit * maxFee + (fields.value ?? 0n)
+    if (balance < upfront) {
+      throw new InvalidInputError(
+        `Sender doesn't have enough funds to send tx. The max upfront cost is: ${upfront} and the sender's balance is: ${balance}.`,
+      )
+    }
+  }
+
+  private async submit(input: TxInput, fields: TransactionFields, validated = false): Promise<Hex> {
+    const sender = input.sender as Hex
+    if (!validated) this.validate(fields, sender)
+    const hash = toData(keccak256(input.raw))
+    if (this.txLocation.has(hash) || this.mempool.has(hash)) throw new InvalidInputError(`Known transaction: ${hash}`)
+    if (this.automine && this.mempool.size() === 0) {
+      const block = await this.mineBlock([{ ...input, ...(fields.to !== undefined && (fields.value ?? 0n) > 0n ? { payee: fields.to } : {}) }])
+      const mined = block.transactions[0]
+      if (mined === undefined) throw new InvalidInputError("The transaction could not be included in a block")
+      const result = mined.result
+      if (result.receipt.status === 0 && this.config.throwOnTransactionFailures) {
+        throw executionError(result.error ?? "revert", result.returnValue, result.hash, this.config.describeCustomError)
+      }
+      return hash
+    }
+    const pooled: PooledTx = {
+      hash,
+      sender,
+      nonce: fields.nonce,
+      gasLimit: fields.gasLimit,
+      maxFeePerGas: fields.maxFeePerGas ?? fields.gasPrice ?? 0n,
+      maxPriorityFeePerGas: fields.maxPriorityFeePerGas ?? fields.gasPrice ?? 0n,
+      raw: input.raw,
+    }
+    try {
+      this.mempool.add(pooled, this.nonceOf(sender))
+    } catch (error) {
+      if (error instanceof MempoolError) throw new InvalidInputError(error.message)
+      throw error
+    }
+    if (this.automine) await this.mineFromMempool()
+    return hash
+  }
+
+  dropTransaction(hash: Hex): boolean {
+    return this.mempool.drop(hash)
+  }
+
+  // --- mining -------------------------------------------------------------------------------
+
+  /** Mines one block from the mempool (possibly empty). */
+  async mineFromMempool(timestamp?: bigint): Promise<MinedBlock> {
+    if (timestamp !== undefined) this.setNextBlockTimestamp(timestamp)
+    const baseFee = this.nextBlockBaseFee() ?? 0n
+    const selected = this.mempool.select(baseFee, this.blockGasLimit, this.config.minGasPrice)
+    const inputs: TxInput[] = selected.map((tx) => ({ raw: tx.raw, sender: tx.sender }))
+    const block = await this.mineBlock(inputs)
+    this.mempool.onBlockMined(
+      selected.map((tx) => tx.hash),
+      (address) => this.nonceOf(address),
+    )
+    return block
+  }
+
+  /** hardhat_mine: `count` blocks, `interval` seconds apart; pending transactions go in the first. */
+  async mineBlocks(count: bigint, interval: bigint): Promise<void> {
+    if (count === 0n) return
+    if (interval === 0n && !this.config.allowBlocksWithSameTimestamp) {
+      throw new InvalidInputError("Timestamp interval must be greater than 0 when blocks with the same timestamp are not allowed")
+    }
+    for (let i = 0n; i < count; i++) {
+      const next = i === 0n ? undefined : this.latest.header.timestamp + interval
+      if (next !== undefined) this.nextTimestamp = next
+      await this.mineFromMempool()
+    }
+  }
+
+  private async mineBlock(transactions: TxInput[]): Promise<MinedBlock> {
+    const parent = this.latest
+    const common = this.common
+    const number = parent.number + 1n
+    const timestamp = this.timestampForNextBlock()
+    const baseFee = this.nextBlockBaseFee()
+    this.nextBaseFee = undefined
+    const prevRandao = this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
+    this.nextPrevRandao = undefined
+    const blockHashes = new Map<bigint, Hex>()
+    for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
+    const parentBeaconBlockRoot = toData(keccak256(hexToBytes(parent.hash)))
+    const input: BlockInput = {
+      header: {
+        number,
+        timestamp,
+        coinbase: this.coinbase,
+        gasLimit: this.blockGasLimit,
+        ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
+        mixHash: prevRandao,
+        parentHash: parent.hash,
+        ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot } : {}),
+        ...(common.isActivatedEIP(4844) ? { excessBlobGas: parent.header.calcNextExcessBlobGas(parent.header.common) } : {}),
+      },
+      transactions,
+      withdrawals: [],
+      blockHashes,
+    }
+    const result = await this.execute(input)
+    const parentStatePosition = this.state.position
+    this.state.apply(result.stateDiff)
+
+    const included: MinedTransaction[] = []
+    for (const tx of result.transactions) {
+      const source = transactions[tx.index] as TxInput
+      if (tx.included) included.push({ raw: source.raw, sender: tx.sender, result: tx })
+    }
+    const blobGasUsed = included.reduce((sum, tx) => sum + (tx.result.blobGasUsed ?? 0n), 0n)
+    const header = buildHeader(common, {
+      parentHash: hexToBytes(parent.hash),
+      coinbase: hexToBytes(this.coinbase),
+      stateRoot: hexToBytes(this.state.stateRoot()),
+      transactionsTrie: orderedTrieRoot(included.map((tx) => tx.raw)),
+      receiptTrie: hexToBytes(result.receiptsRoot ?? EMPTY_TRIE_ROOT),
+      logsBloom: hexToBytes(result.logsBloom),
+      number,
+      gasLimit: this.blockGasLimit,
+      gasUsed: result.gasUsed,
+      timestamp,
+      mixHash: hexToBytes(prevRandao),
+      ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
+      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT) } : {}),
+      ...(common.isActivatedEIP(4844) ? { blobGasUsed, excessBlobGas: input.header.excessBlobGas ?? 0n } : {}),
+      ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: hexToBytes(parentBeaconBlockRoot) } : {}),
+      ...(common.isActivatedEIP(7685) ? { requestsHash: hexToBytes(result.requestsHash ?? EMPTY_REQUESTS_HASH) } : {}),
+    })
+    const block = this.storeBlock(header, included, parentStatePosition)
+    this.afterBlock(block, result)
+    return block
+  }
+
+  private async execute(block: BlockInput): Promise<BlockResult> {
+    const options = {
+      chain: this.chain,
+      recordAccess: this.recording,
+      invalidTransactions: "exclude" as const,
+    }
+    if (block.transactions.length <= 1) return executeBlock(this.state.head, block, { mode: "sequential", ...options })
+    this.executor ??= new ParallelExecutor({ workers: this.config.workers ?? availableParallelism() })
+    return this.executor.execute(this.state.head, block, this.chain, { mode: "parallel", minParallelTransactions: 2, ...options })
+  }
+
+  private afterBlock(block: MinedBlock, result: BlockResult): void {
+    for (const tx of block.transactions) {
+      this.printConsole((tx.result.consoleLogs ?? []).map(hexToBytes))
+      if (this.recording) this.record(block, tx)
+    }
+    this.lastStats = result.stats
+  }
+
+  /** Prints Solidity console.log calls as Hardhat does. */
+  printConsole(calls: readonly Uint8Array[]): void {
+    const print = this.config.printLine ?? ((line: string) => console.log(line))
+    for (const calldata of calls) {
+      const line = formatConsoleLog(calldata)
+      if (line !== undefined) print(line)
+    }
+  }
+
+  /** Stats of the last mined block (parallel or not, re-executions...). */
+  lastStats: BlockResult["stats"] | undefined
+
+  private record(block: MinedBlock, tx: MinedTransaction): void {
+    const decoded = createTxFromRLP(tx.raw, { common: this.common })
+    const data = decoded.data
+    const to = decoded.to?.toString() as Hex | undefined
+    this.records.push({
+      blockNumber: block.number,
+      index: tx.result.index,
+      hash: tx.result.hash,
+      from: tx.sender,
+      ...(to !== undefined ? { to } : {}),
+      ...(tx.result.createdAddress !== undefined ? { created: tx.result.createdAddress } : {}),
+      ...(to !== undefined && data.length >= 4 ? { selector: toData(data.subarray(0, 4)) } : {}),
+      status: tx.result.receipt.status ?? 1,
+      gasUsed: tx.result.gasUsed,
+      access: tx.result.access,
+      blockSize: block.transactions.length,
+    })
+  }
+
+  setIntervalMining(interval: number | readonly [number, number]): void {
+    if (this.intervalTimer !== undefined) clearTimeout(this.intervalTimer)
+    this.intervalTimer = undefined
+    const range = typeof interval === "number" ? [interval, interval] : interval
+    if ((range[0] ?? 0) <= 0) return
+    const schedule = () => {
+      const [min, max] = range as [number, number]
+      const delay = min + Math.floor(Math.random() * (max - min + 1))
+      this.intervalTimer = setTimeout(() => {
+        this.intervalTimer = undefined
+        void this.enqueue(() => this.mineFromMempool()).finally(() => {
+          if (this.intervalTimer === undefined && !this.closed) schedule()
+        })
+      }, delay)
+      this.intervalTimer.unref()
+    }
+    schedule()
+  }
+
+  // --- calls -----------------------------------------------------------------------------------
+
+  /** Runs a call against the state after block `number`, in the context of the next block. */
+  async call(request: CallRequest, number: bigint, options: RunOptions = {}): Promise<TxOutcome> {
+    const block = this.block(number)
+    if (block === undefined) throw new InvalidInputError(`Received invalid block number ${number}. Latest block number is ${this.latest.number}`)
+    const latest = block === this.latest
+    const noFees = request.gasPrice === undefined && request.maxFeePerGas === undefined && request.maxPriorityFeePerGas === undefined
+    const header = {
+      number: latest ? block.number + 1n : block.number,
+      timestamp: latest ? this.now() > block.header.timestamp ? this.now() : block.header.timestamp + 1n : block.header.timestamp,
+      coinbase: this.coinbase,
+      gasLimit: this.blockGasLimit,
+      ...(this.common.isActivatedEIP(1559) ? { baseFeePerGas: noFees ? 0n : latest ? (this.nextBlockBaseFee() ?? 0n) : (block.header.baseFeePerGas ?? 0n) } : {}),
+      mixHash: toData(block.header.mixHash),
+      parentHash: latest ? block.hash : toData(block.header.parentHash),
+      ...(this.common.isActivatedEIP(4844) ? { excessBlobGas: block.header.excessBlobGas ?? 0n } : {}),
+    }
+    const blockHashes = new Map<bigint, Hex>()
+    for (let n = header.number - 1n; n >= 0n && n >= header.number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
+    return executeCall(
+      { state: this.stateAt(number), header, chain: this.chain, blockHashes },
+      request,
+      { skipNonce: true, skipBalance: noFees, ...options },
+    )
+  }
+
+  /** eth_estimateGas: the lowest gas limit at which the request succeeds (binary search). */
+  async estimateGas(request: Omit<CallRequest, "gasLimit"> & { gasLimit?: bigint }, number: bigint): Promise<bigint> {
+    const cap = request.gasLimit ?? this.defaultTransactionGasLimit
+    const first = await this.call({ ...request, gasLimit: cap }, number)
+    if (!first.valid) throw new InvalidInputError(first.invalidReason ?? "invalid transaction")
+    if (first.status === 0) throw executionError(first.error ?? "revert", toData(first.returnValue), undefined, this.config.describeCustomError)
+    let low = first.gasUsed - 1n
+    let high = cap
+    // Most calls succeed with exactly the gas they used, or a little more (63/64 rule, refunds).
+    for (const guess of [first.gasUsed, (first.gasUsed * 64n) / 63n + 2300n]) {
+      if (guess >= high) continue
+      const attempt = await this.call({ ...request, gasLimit: guess }, number)
+      if (attempt.valid && attempt.status === 1) {
+        high = guess
+        break
+      }
+      low = guess
+    }
+    while (high - low > 1n) {
+      const mid = (low + high) / 2n
+      const attempt = await this.call({ ...request, gasLimit: mid }, number)
+      if (attempt.valid && attempt.status === 1) high = mid
+      else low = mid
+    }
+    return high
+  }
+
+  /** Replays a mined transaction with a step hook (debug_traceTransaction). */
+  async trace(hash: Hex, options: RunOptions): Promise<TxOutcome> {
+    const found = this.transaction(hash)
+    if (found === undefined) throw new InvalidInputError(`Unable to find a block containing transaction ${hash}`)
+    const { block, index } = found
+    const parentState = this.state.at(block.parentStatePosition)
+    const blockHashes = new Map<bigint, Hex>()
+    for (let n = block.number - 1n; n >= 0n && n >= block.number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
+    const input: BlockInput = {
+      header: {
+        number: block.number,
+        timestamp: block.header.timestamp,
+        coinbase: toData(block.header.coinbase.bytes),
+        gasLimit: block.header.gasLimit,
+        ...(block.header.baseFeePerGas !== undefined ? { baseFeePerGas: block.header.baseFeePerGas } : {}),
+        mixHash: toData(block.header.mixHash),
+        parentHash: toData(block.header.parentHash),
+        ...(block.header.parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: toData(block.header.parentBeaconBlockRoot) } : {}),
+        ...(block.header.excessBlobGas !== undefined ? { excessBlobGas: block.header.excessBlobGas } : {}),
+      },
+      transactions: block.transactions.map((tx) => ({ raw: tx.raw, sender: tx.sender })),
+      blockHashes,
+    }
+    return replayTransaction({ state: parentState, header: input.header, chain: this.chain }, input, index, options)
+  }
+
+  // --- snapshots -----------------------------------------------------------------------------
+
+  snapshot(): number {
+    const id = this.nextSnapshotId++
+    this.snapshots.set(id, {
+      blocks: this.blocks.length,
+      statePosition: this.state.position,
+      mempool: this.mempool.snapshot(),
+      timeOffset: this.timeOffset,
+      nextTimestamp: this.nextTimestamp,
+      nextBaseFee: this.nextBaseFee,
+      blockGasLimit: this.blockGasLimit,
+      coinbase: this.coinbase,
+      records: this.records.length,
+    })
+    return id
+  }
+
+  /** evm_revert: back to the snapshot, which (like Hardhat) is then used up, as are later ones. */
+  revert(id: number): boolean {
+    const snapshot = this.snapshots.get(id)
+    if (snapshot === undefined) return false
+    for (const later of [...this.snapshots.keys()]) if (later >= id) this.snapshots.delete(later)
+    while (this.blocks.length > snapshot.blocks) {
+      const block = this.blocks.pop() as MinedBlock
+      this.blockNumberByHash.delete(block.hash)
+      for (const tx of block.transactions) this.txLocation.delete(tx.result.hash)
+    }
+    this.state.rewind(snapshot.statePosition)
+    this.mempool.restore(snapshot.mempool)
+    this.timeOffset = snapshot.timeOffset
+    this.nextTimestamp = snapshot.nextTimestamp
+    this.nextBaseFee = snapshot.nextBaseFee
+    this.blockGasLimit = snapshot.blockGasLimit
+    this.coinbase = snapshot.coinbase
+    return true
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  private queue: Promise<unknown> = Promise.resolve()
+  private closed = false
+
+  /**
+   * Runs operations one at a time. The engine's VM and state are shared, so
+   * two requests must never interleave at an await (Hardhat's EDR serializes
+   * requests the same way).
+   */
+  enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(operation, operation)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.intervalTimer !== undefined) clearTimeout(this.intervalTimer)
+    await this.executor?.close()
+  }
+
+  /** Transaction fields of a stored raw transaction (pending ones too). */
+  pendingTransaction(hash: Hex): PooledTx | undefined {
+    return this.mempool.get(hash)
+  }
+
+  codeAt(address: Hex, number: bigint): Uint8Array {
+    const state = this.stateAt(number)
+    const hash = state.read(accountKey(address, Field.code))
+    return state.code(hash) ?? new Uint8Array()
+  }
+
+  storageAt(address: Hex, slot: Hex, number: bigint): bigint {
+    return this.stateAt(number).read(storageKey(address, slot))
+  }
+}
+
+/** The fields of a decoded transaction, for validation. */
+function fieldsOf(tx: TypedTransaction, sender: Hex): TransactionFields {
+  const anyTx = tx as TypedTransaction & { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+  return {
+    from: sender,
+    type: tx.type,
+    chainId: tx.common.chainId(),
+    nonce: tx.nonce,
+    gasLimit: tx.gasLimit,
+    value: tx.value,
+    data: tx.data,
+    ...(tx.to !== undefined ? { to: tx.to.toString() as Hex } : {}),
+    ...(anyTx.gasPrice !== undefined ? { gasPrice: anyTx.gasPrice } : {}),
+    ...(anyTx.maxFeePerGas !== undefined ? { maxFeePerGas: anyTx.maxFeePerGas } : {}),
+    ...(anyTx.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: anyTx.maxPriorityFeePerGas } : {}),
+  }
+}
+
