@@ -21,6 +21,8 @@ import { WorldState, bytesToHex, hashToHex, hexToBytes, type StateReader } from 
 
 export interface AssemblyOptions {
   readonly recordAccess: boolean
+  /** Record call frames and slot-hash preimages (TxResult.trace). */
+  readonly trace?: boolean
   readonly invalidTransactions: "throw" | "exclude"
   /** Compute the post-state root (and, before Byzantium, each receipt's intermediate root). */
   readonly stateRoot?: boolean
@@ -115,6 +117,7 @@ export class BlockAssembler {
       ...(tx.createdAddress !== undefined ? { createdAddress: tx.createdAddress } : {}),
       ...(tx.blobGasUsed !== undefined ? { blobGasUsed: tx.blobGasUsed } : {}),
       ...(tx.consoleLogs !== undefined ? { consoleLogs: tx.consoleLogs } : {}),
+      ...(tx.trace !== undefined ? { trace: tx.trace } : {}),
       access: new LazyAccessSet(tx.access),
     })
   }

@@ -12,7 +12,7 @@ import { RLP, type NestedUint8Array } from "@ethereumjs/rlp"
 
 import { keccak256 } from "./crypto.js"
 import { keyFromId, toStateKey } from "./keys.js"
-import type { AccessRead, AccessSet, AccessWrite, Hex, Log } from "./types.js"
+import type { AccessRead, AccessSet, AccessWrite, Hex, Log, TxTrace } from "./types.js"
 import type { RawLog, TxOutcome } from "./vm.js"
 import { bytesToHex } from "./worldState.js"
 
@@ -54,6 +54,7 @@ export interface FinalTx {
   readonly access: CompactAccess
   readonly codes: ReadonlyArray<readonly [bigint, Uint8Array]>
   readonly consoleLogs?: readonly Hex[]
+  readonly trace?: TxTrace
 }
 
 /**
@@ -101,6 +102,7 @@ export function finalize(outcome: TxOutcome, raw: Uint8Array, oldValue: (id: str
     access: { readIds, readValues, writeIds, writeOld, writeNew, writeDelta },
     codes: outcome.codes,
     ...(outcome.consoleLogs !== undefined ? { consoleLogs: outcome.consoleLogs.map(bytesToHex) } : {}),
+    ...(outcome.trace !== undefined ? { trace: outcome.trace } : {}),
   }
 }
 

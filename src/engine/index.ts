@@ -35,6 +35,7 @@ export async function executeBlock(preState: WorldState, block: BlockInput, opti
   if (options.mode === "sequential") {
     return executeSequential(preState, block, chain, {
       recordAccess: options.recordAccess ?? true,
+      trace: options.trace ?? false,
       invalidTransactions: options.invalidTransactions ?? "throw",
       stateRoot: options.stateRoot ?? false,
     })

@@ -97,6 +97,7 @@ export class ParallelExecutor {
     const started = performance.now()
     const assembly = {
       recordAccess: options.recordAccess ?? true,
+      trace: options.trace ?? false,
       invalidTransactions: options.invalidTransactions ?? ("throw" as const),
       stateRoot: options.stateRoot ?? false,
     }
@@ -121,6 +122,7 @@ export class ParallelExecutor {
         preWrites,
         sync: this.syncFor(preState),
         recordAccess: assembly.recordAccess,
+        trace: assembly.trace,
         ...(this.faults?.hangAtTx !== undefined ? { hangAtTx: this.faults.hangAtTx } : {}),
       }
       const failure = await this.runTasks(task)

@@ -12,7 +12,7 @@ import { keyFromId } from "./keys.js"
 import type { WriteEntry } from "./overlay.js"
 import type { BlockInput, BlockResult, ChainConfig, ExecutionStats } from "./types.js"
 export type { FinalTx }
-import { BlockVm, invalidOutcome, type TxOutcome } from "./vm.js"
+import { BlockVm, invalidOutcome, type RunOptions, type TxOutcome } from "./vm.js"
 import type { StateReader } from "./worldState.js"
 
 const vms = new Map<string, Promise<BlockVm>>()
@@ -46,7 +46,13 @@ export async function startBlock(
   return { vm, assembler, preWrites }
 }
 
-export async function runOne(vm: BlockVm, block: BlockInput, index: number, source: Parameters<BlockVm["runTransaction"]>[2]): Promise<TxOutcome> {
+export async function runOne(
+  vm: BlockVm,
+  block: BlockInput,
+  index: number,
+  source: Parameters<BlockVm["runTransaction"]>[2],
+  options: RunOptions = {},
+): Promise<TxOutcome> {
   const input = block.transactions[index]
   if (input === undefined) throw new Error(`no transaction ${index}`)
   let tx
@@ -55,7 +61,7 @@ export async function runOne(vm: BlockVm, block: BlockInput, index: number, sour
   } catch (error) {
     return invalidOutcome(index, input.sender ?? "0x0000000000000000000000000000000000000000", 0n, `could not decode: ${(error as Error).message}`, new Map())
   }
-  return vm.runTransaction(tx, index, source)
+  return vm.runTransaction(tx, index, source, options)
 }
 
 export async function executeSequential(
@@ -74,7 +80,7 @@ export async function executeSequential(
   const overlay = assembler.overlay
   const before = (id: string) => overlay.read(keyFromId(id))
   for (let i = 0; i < block.transactions.length; i++) {
-    const outcome = await runOne(vm, block, i, overlay)
+    const outcome = await runOne(vm, block, i, overlay, { trace: options.trace === true })
     assembler.add(finalize(outcome, (block.transactions[i] as BlockInput["transactions"][number]).raw, before, options.recordAccess))
   }
   const n = block.transactions.length

@@ -59,6 +59,26 @@ export interface Receipt {
   readonly logs: readonly Log[]
 }
 
+/** One message (call or create) a transaction made, in execution order. */
+export interface CallFrame {
+  /** 0 for the transaction's own call. */
+  readonly depth: number
+  readonly kind: "call" | "delegatecall" | "staticcall" | "create"
+  /** The account whose storage the frame uses (the created address for a create that succeeded). */
+  readonly address?: Hex
+  /** The account whose code runs (differs from `address` under DELEGATECALL). */
+  readonly codeAddress?: Hex
+  /** First 4 bytes of the calldata, when there are at least 4. */
+  readonly selector?: Hex
+}
+
+/** What `trace: true` adds to a transaction: who called whom, and the inputs of KECCAK256 that look like slot derivations. */
+export interface TxTrace {
+  readonly calls: readonly CallFrame[]
+  /** Inputs of 32 or 64 bytes (array bases, mapping keys); their hashes name storage slots. */
+  readonly preimages: readonly Hex[]
+}
+
 export interface TxResult {
   readonly index: number
   readonly hash: Hex
@@ -80,6 +100,8 @@ export interface TxResult {
   /** Calldata of each call to console.sol's address (0x...636f6e736f6c652e6c6f67), in order. */
   readonly consoleLogs?: readonly Hex[]
   readonly access: AccessSet
+  /** Present when `trace: true` was asked for. */
+  readonly trace?: TxTrace
 }
 
 export interface AccountChange {
@@ -204,6 +226,8 @@ export interface ExecuteOptions {
   readonly stateRoot?: boolean
   /** Record per-transaction access sets (default true). */
   readonly recordAccess?: boolean
+  /** Record each transaction's call frames and slot-hash preimages (default false; costs a little). */
+  readonly trace?: boolean
   /**
    * What to do with a transaction that is invalid on its own terms (bad nonce,
    * unaffordable, a gas limit above the block's): "throw" (the block is

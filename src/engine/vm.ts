@@ -15,12 +15,12 @@ import type { Block } from "@ethereumjs/block"
 import type { Common } from "@ethereumjs/common"
 import type { EVM, EVMRunCallOpts, EVMResult, InterpreterStep, Message } from "@ethereumjs/evm"
 import { createTxFromRLP, paramsTx, type TypedTransaction } from "@ethereumjs/tx"
-import { Address, hexToBytes } from "@ethereumjs/util"
+import { Address, bytesToHex, hexToBytes } from "@ethereumjs/util"
 import { createVM, runTx, type VM } from "@ethereumjs/vm"
 
-import { initCrypto } from "./crypto.js"
+import { initCrypto, keccak256 } from "./crypto.js"
 import { DependencyAbort, TxView, type VersionedSource } from "./txView.js"
-import type { Hex, TxInput } from "./types.js"
+import type { CallFrame, Hex, TxInput, TxTrace } from "./types.js"
 
 /** One execution of one transaction, as plain data. */
 export interface TxOutcome {
@@ -47,6 +47,7 @@ export interface TxOutcome {
   /** Key id -> value written, whether it is a credit (delta), and the value before when it was read. */
   readonly writes: ReadonlyArray<readonly [string, bigint, boolean, bigint | undefined]>
   readonly codes: ReadonlyArray<readonly [bigint, Uint8Array]>
+  readonly trace?: TxTrace
 }
 
 export type RawLog = readonly [address: Uint8Array, topics: readonly Uint8Array[], data: Uint8Array]
@@ -123,12 +124,54 @@ export interface RunOptions {
   readonly skipBalance?: boolean
   /** Called on every EVM step (debug_traceTransaction). Slows execution down. */
   readonly onStep?: (step: InterpreterStep) => void
+  /** Record call frames and slot-hash preimages (`TxTrace`). */
+  readonly trace?: boolean
+}
+
+/** Collects a transaction's TxTrace while it runs. */
+class TraceRecorder {
+  readonly calls: CallFrame[] = []
+  readonly preimages = new Set<Hex>()
+  /** Frames still running, to fill in a create's address when it returns. */
+  private readonly open: CallFrame[] = []
+
+  enter(message: Message): void {
+    const to = message.to?.toString() as Hex | undefined
+    const kind = to === undefined ? "create" : message.delegatecall ? "delegatecall" : message.isStatic ? "staticcall" : "call"
+    const frame: { -readonly [K in keyof CallFrame]: CallFrame[K] } = { depth: message.depth, kind }
+    if (to !== undefined) {
+      frame.address = to
+      frame.codeAddress = message.codeAddress.toString() as Hex
+      if (message.data.length >= 4) frame.selector = bytesToHex(message.data.subarray(0, 4)) as Hex
+    }
+    this.calls.push(frame)
+    this.open.push(frame)
+  }
+
+  exit(result: EVMResult): void {
+    const frame = this.open.pop() as { address?: Hex; codeAddress?: Hex } | undefined
+    if (frame === undefined || frame.address !== undefined) return
+    const created = result.createdAddress
+    if (created !== undefined && result.execResult.exceptionError === undefined) {
+      frame.address = created.toString() as Hex
+      frame.codeAddress = frame.address
+    }
+  }
+
+  hashed(data: Uint8Array): void {
+    if (data.length === 64 || data.length === 32) this.preimages.add(bytesToHex(data) as Hex)
+  }
+
+  finish(): TxTrace {
+    return { calls: this.calls, preimages: [...this.preimages] }
+  }
 }
 
 export class BlockVm {
   private block!: Block
   private coinbase: Hex = "0x"
   private consoleLogs: Uint8Array[] = []
+  private tracer: TraceRecorder | undefined
   /**
    * The Common that decoded transactions share. A transaction copies its
    * Common and merges the tx parameters into it, about 90 microseconds each;
@@ -163,10 +206,23 @@ export class BlockVm {
     })
     const evm = vm.evm as EVM
     let instance: BlockVm | undefined
+    // KECCAK256 hashes through common.customCrypto; the EVM gets its own copy so tracing sees only its hashes.
+    const keccak = common.customCrypto.keccak256 ?? keccak256
+    ;(common as { customCrypto: Common["customCrypto"] }).customCrypto = {
+      ...common.customCrypto,
+      keccak256: (data: Uint8Array) => {
+        instance?.tracer?.hashed(data)
+        return keccak(data)
+      },
+    }
+    evm.events.on("afterMessage", (result: EVMResult) => {
+      instance?.tracer?.exit(result)
+    })
     evm.events.on("beforeMessage", (message: Message) => {
       if (message.to !== undefined && instance !== undefined && message.to.toString() === CONSOLE_ADDRESS) {
         instance.consoleLogs.push(message.data)
       }
+      instance?.tracer?.enter(message)
       view.onMessage(
         message.to?.toString() as Hex | undefined,
         message.caller.toString() as Hex,
@@ -217,6 +273,7 @@ export class BlockVm {
     const view = this.view
     view.begin(source, index, this.coinbase)
     this.consoleLogs = []
+    this.tracer = options.trace === true ? new TraceRecorder() : undefined
     const evm = this.vm.evm as EVM
     // An execution aborted by Block-STM leaves the EVM's journal and transient storage mid-transaction.
     evm.journal.cleanJournal()
@@ -258,6 +315,7 @@ export class BlockVm {
         writes: [...access.writes].map(([id, write]) => [id, write.value, write.delta, write.old] as const),
         codes: [...access.codes],
         ...(this.consoleLogs.length > 0 ? { consoleLogs: this.consoleLogs } : {}),
+        ...(this.tracer !== undefined ? { trace: this.tracer.finish() } : {}),
       }
     } catch (error) {
       if (view.abortedBy !== undefined) throw new DependencyAbort(view.abortedBy)

@@ -41,6 +41,7 @@ export interface BlockTask {
   readonly preWrites: readonly WriteEntry[]
   readonly sync: ReplicaSync
   readonly recordAccess: boolean
+  readonly trace: boolean
   /** Test hook: the thread that executes this transaction stops answering. */
   readonly hangAtTx?: number
 }
@@ -229,7 +230,7 @@ async function runBlock(task: BlockTask, state: WorldState): Promise<FinalTx[]> 
         let outcome: TxOutcome
         try {
           source.versions.clear()
-          outcome = await execute(vm, block, tx, source, decoded, views)
+          outcome = await execute(vm, block, tx, source, decoded, views, task.trace)
         } catch (error) {
           if (!(error instanceof DependencyAbort)) throw error
           Atomics.add(views.ctrl, Ctrl.dependencyWaits, 1)
@@ -335,13 +336,14 @@ async function execute(
   source: MvSource,
   decoded: Map<number, TypedTransaction | Error>,
   views: BlockViews,
+  trace: boolean,
 ): Promise<TxOutcome> {
   const transaction = decode(vm, block, tx, views, decoded)
   if (transaction instanceof Error) {
     const sender = block.transactions[tx]?.sender ?? "0x0000000000000000000000000000000000000000"
     return invalidOutcome(tx, sender, 0n, `could not decode: ${transaction.message}`, new Map())
   }
-  return vm.runTransaction(transaction, tx, source)
+  return vm.runTransaction(transaction, tx, source, { trace })
 }
 
 function recordOutcome(source: MvSource, tx: number, incarnation: number, outcome: TxOutcome): boolean {

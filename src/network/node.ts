@@ -12,7 +12,7 @@ import type { BlockHeader } from "@ethereumjs/block"
 import type { Common } from "@ethereumjs/common"
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx"
 import { availableParallelism } from "node:os"
-import { randomBytes } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 
 import { keccak256 } from "../engine/crypto.js"
 import {
@@ -32,7 +32,6 @@ import {
   type StateReader,
   type TxInput,
 } from "../engine/index.js"
-import type { AccessSet } from "../engine/types.js"
 import type { TxOutcome } from "../engine/vm.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
 import { localAccounts, signTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
@@ -42,29 +41,12 @@ import { EIP7825_GAS_CAP, type NodeConfig } from "./config.js"
 import { formatConsoleLog } from "./consoleLog.js"
 import { InvalidInputError, InvalidParamsError } from "./errors.js"
 import { Mempool, MempoolError, type PooledTx } from "./mempool.js"
+import { SessionRecorder, type MinedForRecord } from "./record.js"
 import { executionError } from "./revert.js"
 import { hexToBytes, toData } from "./values.js"
 
 const GWEI = 1_000_000_000n
 export const DEFAULT_PRIORITY_FEE = GWEI
-
-/** What the report needs of every mined transaction. */
-export interface AccessRecord {
-  readonly blockNumber: bigint
-  readonly index: number
-  readonly hash: Hex
-  readonly from: Hex
-  /** The contract called, or created. */
-  readonly to?: Hex
-  readonly created?: Hex
-  /** The 4-byte function selector of the call, when there is calldata. */
-  readonly selector?: Hex
-  readonly status: 0 | 1
-  readonly gasUsed: bigint
-  readonly access: AccessSet
-  /** Whether this transaction was in a block of several (so it could have run in parallel). */
-  readonly blockSize: number
-}
 
 interface Snapshot {
   readonly blocks: number
@@ -75,7 +57,6 @@ interface Snapshot {
   readonly nextBaseFee: bigint | undefined
   readonly blockGasLimit: bigint
   readonly coinbase: Hex
-  readonly records: number
 }
 
 /** A transaction request as eth_sendTransaction gives it, parsed. */
@@ -98,7 +79,9 @@ export class Node {
   private readonly impersonated = new Set<Hex>()
   private readonly snapshots = new Map<number, Snapshot>()
   private nextSnapshotId = 1
-  readonly records: AccessRecord[] = []
+  /** What every mined block and transaction did, for the report (see record.ts). */
+  recorder: SessionRecorder
+  /** Keep access sets, call frames and slot preimages (block stats are always kept). */
   recording: boolean
   automine: boolean
   private intervalTimer: NodeJS.Timeout | undefined
@@ -119,6 +102,7 @@ export class Node {
     for (const account of this.accounts) this.keys.set(account.address, account)
     this.mempool = new Mempool(config.mining.mempoolOrder)
     this.recording = config.recordAccess
+    this.recorder = new SessionRecorder(randomUUID(), config.chainId, config.hardfork)
     this.automine = config.mining.auto
     this.coinbase = config.coinbase
     this.blockGasLimit = config.blockGasLimit
@@ -595,6 +579,7 @@ export class Node {
     const options = {
       chain: this.chain,
       recordAccess: this.recording,
+      trace: this.recording,
       invalidTransactions: "exclude" as const,
     }
     if (block.transactions.length <= 1) return executeBlock(this.state.head, block, { mode: "sequential", ...options })
@@ -603,11 +588,14 @@ export class Node {
   }
 
   private afterBlock(block: MinedBlock, result: BlockResult): void {
-    for (const tx of block.transactions) {
-      this.printConsole((tx.result.consoleLogs ?? []).map(hexToBytes))
-      if (this.recording) this.record(block, tx)
-    }
+    for (const tx of block.transactions) this.printConsole((tx.result.consoleLogs ?? []).map(hexToBytes))
     this.lastStats = result.stats
+    const transactions = this.recording ? block.transactions.map((tx) => this.recordOf(tx)) : []
+    const head = this.state.head
+    this.recorder.addBlock(block.number, result.gasUsed, result.stats, transactions, (hash) => {
+      const code = head.code(BigInt(hash))
+      return code === undefined ? undefined : toData(code)
+    })
   }
 
   /** Prints Solidity console.log calls as Hardhat does. */
@@ -622,12 +610,12 @@ export class Node {
   /** Stats of the last mined block (parallel or not, re-executions...). */
   lastStats: BlockResult["stats"] | undefined
 
-  private record(block: MinedBlock, tx: MinedTransaction): void {
+  private recordOf(tx: MinedTransaction): MinedForRecord {
     const decoded = createTxFromRLP(tx.raw, { common: this.common })
     const data = decoded.data
     const to = decoded.to?.toString() as Hex | undefined
-    this.records.push({
-      blockNumber: block.number,
+    const trace = tx.result.trace
+    return {
       index: tx.result.index,
       hash: tx.result.hash,
       from: tx.sender,
@@ -637,8 +625,8 @@ export class Node {
       status: tx.result.receipt.status ?? 1,
       gasUsed: tx.result.gasUsed,
       access: tx.result.access,
-      blockSize: block.transactions.length,
-    })
+      ...(trace !== undefined ? { calls: trace.calls, preimages: trace.preimages } : {}),
+    }
   }
 
   setIntervalMining(interval: number | readonly [number, number]): void {
@@ -753,7 +741,6 @@ export class Node {
       nextBaseFee: this.nextBaseFee,
       blockGasLimit: this.blockGasLimit,
       coinbase: this.coinbase,
-      records: this.records.length,
     })
     return id
   }

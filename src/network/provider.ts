@@ -7,10 +7,10 @@
 import { EventEmitter } from "node:events"
 import { callbackify } from "node:util"
 
-import type { AccessRecord } from "./node.js"
 import { Node } from "./node.js"
 import { nodeConfig, type NodeConfig } from "./config.js"
 import { InvalidParamsError, JsonRpcError } from "./errors.js"
+import type { SessionRecorder } from "./record.js"
 import { Rpc } from "./rpc.js"
 
 export interface RequestArguments {
@@ -47,9 +47,9 @@ export class PevmProvider extends EventEmitter {
 
   readonly isBlockGasLimitEnforced = true
 
-  /** Access sets of every mined transaction, for the report. */
-  get records(): readonly AccessRecord[] {
-    return this.node.records
+  /** What every mined block and transaction did, for the report; `take()` returns the part not yet taken. */
+  get recorder(): SessionRecorder {
+    return this.node.recorder
   }
 
   get chain(): Node {
@@ -97,12 +97,11 @@ export class PevmProvider extends EventEmitter {
     }
     await this.node.enqueue(async () => undefined)
     const config = this.node.config
-    const recording = this.node.recording
-    const records = this.node.records
+    const { recording, recorder } = this.node
     await this.node.close()
     this.node = new Node(config)
     this.node.recording = recording
-    this.node.records.push(...records)
+    this.node.recorder = recorder
     this.rpc = new Rpc(this.node)
     return true
   }

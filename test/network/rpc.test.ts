@@ -295,4 +295,37 @@ describe("network: JSON-RPC methods", function () {
       expect(viaPersonal).to.match(/^0x[0-9a-f]{130}$/)
     })
   })
+
+  describe("the run record", function () {
+    it("records each transaction's access set, call frame, slot preimages and the contract's code", async function () {
+      const token = await deploy("Token", TOKEN_ARGS)
+      await call("evm_setAutomine", [false])
+      for (let i = 0; i < 3; i++) {
+        const data = calldata("transfer(address,uint256)", A1 as `0x${string}`, 1n)
+        await call("eth_sendTransaction", [{ from: A0, to: token, data: `0x${Buffer.from(data).toString("hex")}` }])
+      }
+      await call("evm_mine")
+      const record = provider.recorder.take()
+      const session = record.sessions[0]
+      expect(session?.blocks.map((b) => b.transactions)).to.deep.equal([1, 3])
+      expect(session?.blocks[1]?.mode).to.equal("parallel")
+      const transfers = session?.transactions.filter((t) => t.to === token) ?? []
+      expect(transfers).to.have.length(3)
+      const transfer = transfers[0]
+      expect(transfer?.selector).to.equal("0xa9059cbb")
+      expect(transfer?.block).to.equal(1)
+      expect(transfer?.calls?.[0]).to.deep.include({ depth: 0, kind: "call", address: token, selector: "0xa9059cbb" })
+      // balanceOf[A1] is slot keccak(A1 . 0): its preimage is recorded and the write is in the access set.
+      const preimage = `0x${A1.slice(2).padStart(64, "0")}${"0".repeat(64)}`
+      expect(transfer?.preimages).to.include(preimage)
+      expect(transfer?.writes.some((w) => "slot" in w && w.address === token)).to.equal(true)
+      // The deployment recorded the runtime code under the hash the transfers read.
+      const codeRead = transfer?.reads.find((r) => "field" in r && r.field === "code" && r.address === token)
+      expect(record.codes[codeRead?.value as `0x${string}`]).to.equal(await call("eth_getCode", [token, "latest"]))
+      // take() hands out each part once; snapshots and reverts keep what was recorded.
+      expect(provider.recorder.take().sessions[0]?.transactions).to.have.length(0)
+      expect(provider.recorder.summary).to.deep.include({ blocks: 2, transactions: 4, parallelBlocks: 1 })
+    })
+  })
 })
+
