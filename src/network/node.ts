@@ -16,11 +16,10 @@ import { randomBytes, randomUUID } from "node:crypto"
 
 import { keccak256 } from "../engine/crypto.js"
 import {
-
-  ParallelExecutor,
   commonFor,
   executeBlock,
   executeCall,
+  executorFor,
   orderedTrieRoot,
   replayTransaction,
   type BlockInput,
@@ -91,7 +90,6 @@ export class Node {
   private nextPrevRandao: Hex | undefined
   private coinbase: Hex
   private blockGasLimit: bigint
-  private executor: ParallelExecutor | undefined
   /** Called with every block once it is mined (filters listen). */
   onBlock: ((block: MinedBlock) => void) | undefined
 
@@ -583,8 +581,8 @@ export class Node {
       invalidTransactions: "exclude" as const,
     }
     if (block.transactions.length <= 1) return executeBlock(this.state.head, block, { mode: "sequential", ...options })
-    this.executor ??= new ParallelExecutor({ workers: this.config.workers ?? availableParallelism() })
-    return this.executor.execute(this.state.head, block, this.chain, { mode: "parallel", minParallelTransactions: 2, ...options })
+    // One pool of worker threads per process, shared by every node (tests open many connections).
+    return executorFor(this.config.workers ?? availableParallelism()).execute(this.state.head, block, this.chain, { mode: "parallel", minParallelTransactions: 2, ...options })
   }
 
   private afterBlock(block: MinedBlock, result: BlockResult): void {
@@ -784,7 +782,6 @@ export class Node {
   async close(): Promise<void> {
     this.closed = true
     if (this.intervalTimer !== undefined) clearTimeout(this.intervalTimer)
-    await this.executor?.close()
   }
 
   /** Transaction fields of a stored raw transaction (pending ones too). */
