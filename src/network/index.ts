@@ -13,6 +13,7 @@ export {
   mergeRunRecords,
   parseRunRecord,
   type RecordedBlock,
+  type RecordedBlockEnv,
   type RecordedKey,
   type RecordedRead,
   type RecordedSession,

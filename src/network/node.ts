@@ -590,7 +590,15 @@ export class Node {
     this.lastStats = result.stats
     const transactions = this.recording ? block.transactions.map((tx) => this.recordOf(tx)) : []
     const head = this.state.head
-    this.recorder.addBlock(block.number, result.gasUsed, result.stats, transactions, (hash) => {
+    const header = block.header
+    const env = {
+      timestamp: header.timestamp.toString(),
+      gasLimit: header.gasLimit.toString(),
+      ...(header.baseFeePerGas !== undefined ? { baseFeePerGas: header.baseFeePerGas.toString() } : {}),
+      coinbase: header.coinbase.toString() as Hex,
+      prevRandao: toData(header.mixHash),
+    }
+    this.recorder.addBlock(block.number, env, result.gasUsed, result.stats, transactions, (hash) => {
       const code = head.code(BigInt(hash))
       return code === undefined ? undefined : toData(code)
     })
@@ -622,6 +630,7 @@ export class Node {
       ...(to !== undefined && data.length >= 4 ? { selector: toData(data.subarray(0, 4)) } : {}),
       status: tx.result.receipt.status ?? 1,
       gasUsed: tx.result.gasUsed,
+      raw: toData(tx.raw),
       access: tx.result.access,
       ...(trace !== undefined ? { calls: trace.calls, preimages: trace.preimages } : {}),
     }

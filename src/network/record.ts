@@ -37,6 +37,8 @@ export interface RecordedTransaction {
   readonly selector?: Hex
   readonly status: 0 | 1
   readonly gasUsed: string
+  /** The serialized transaction as mined (impersonated ones carry a fake signature; `from` is the sender). */
+  readonly raw: Hex
   readonly reads: readonly RecordedRead[]
   readonly writes: readonly RecordedWrite[]
   /** The call frames, the first being the transaction's own call; absent when tracing was off. */
@@ -45,8 +47,18 @@ export interface RecordedTransaction {
   readonly preimages?: readonly Hex[]
 }
 
+/** The environment a block ran in, so that its transactions can be replayed. */
+export interface RecordedBlockEnv {
+  readonly timestamp: string
+  readonly gasLimit: string
+  readonly baseFeePerGas?: string
+  readonly coinbase: Hex
+  readonly prevRandao: Hex
+}
+
 export interface RecordedBlock {
   readonly number: string
+  readonly env: RecordedBlockEnv
   readonly transactions: number
   readonly gasUsed: string
   readonly mode: ExecutionStats["mode"]
@@ -167,6 +179,7 @@ export interface MinedForRecord {
   readonly selector?: Hex
   readonly status: 0 | 1
   readonly gasUsed: bigint
+  readonly raw: Hex
   readonly access: AccessSet
   readonly calls?: readonly CallFrame[]
   readonly preimages?: readonly Hex[]
@@ -198,6 +211,7 @@ export class SessionRecorder {
 
   addBlock(
     number: bigint,
+    env: RecordedBlockEnv,
     gasUsed: bigint,
     stats: ExecutionStats,
     transactions: readonly MinedForRecord[],
@@ -206,6 +220,7 @@ export class SessionRecorder {
     const block = this.blocks.length
     this.blocks.push({
       number: number.toString(),
+      env,
       transactions: transactions.length,
       gasUsed: gasUsed.toString(),
       mode: stats.mode,
@@ -230,6 +245,7 @@ export class SessionRecorder {
         ...(tx.selector !== undefined ? { selector: tx.selector } : {}),
         status: tx.status,
         gasUsed: tx.gasUsed.toString(),
+        raw: tx.raw,
         ...recordAccess(tx.access),
         ...(tx.calls !== undefined ? { calls: tx.calls } : {}),
         ...(tx.preimages !== undefined ? { preimages: tx.preimages } : {}),
