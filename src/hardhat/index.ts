@@ -15,6 +15,9 @@ const hardhatPevm: HardhatPlugin = {
   npmPackage: "hardhat-pevm",
   hookHandlers: {
     config: () => import("./hook-handlers/config.js"),
+    hre: () => import("./hook-handlers/hre.js"),
+    network: () => import("./hook-handlers/network.js"),
+    test: () => import("./hook-handlers/test.js"),
   },
   globalOptions: [
     globalOption({
