@@ -11,7 +11,7 @@ const PANIC_SELECTOR = "0x4e487b71"
 
 const PANIC_REASONS: Record<number, string> = {
   0x01: "Assertion error",
-  0x11: "Arithmetic operation underflowed or overflowed outside of an unchecked block",
+  0x11: "Arithmetic operation overflowed outside of an unchecked block",
   0x12: "Division or modulo division by zero",
   0x21: "Tried to convert a value into an enum, but the value was too big or negative",
   0x22: "Incorrectly encoded storage byte array",
@@ -45,7 +45,8 @@ export function revertMessage(data: Hex, describeCustomError?: (data: Hex) => st
   const panic = decodePanicCode(data)
   if (panic !== undefined) {
     const description = panic <= 0xffn ? PANIC_REASONS[Number(panic)] : undefined
-    return `VM Exception while processing transaction: reverted with panic code 0x${panic.toString(16)} (${description ?? "Unknown panic code"})`
+    if (description === undefined) return `VM Exception while processing transaction: reverted with unknown panic code 0x${panic.toString(16)}`
+    return `VM Exception while processing transaction: reverted with panic code 0x${panic.toString(16)} (${description})`
   }
   const custom = describeCustomError?.(data)
   if (custom !== undefined) return `VM Exception while processing transaction: reverted with custom error '${custom}'`
@@ -74,5 +75,10 @@ export function executionError(
   if (exception === "code size to deposit exceeds maximum code size") {
     return new ExecutionError("Transaction reverted: trying to deploy a contract whose code is too large", returnData, transactionHash)
   }
-  return new ExecutionError(`VM Exception while processing transaction: ${exception}`, returnData, transactionHash)
+  if (exception === "invalid opcode") {
+    return new ExecutionError("VM Exception while processing transaction: invalid opcode", returnData, transactionHash)
+  }
+  // Other exceptional halts (bad jump destination, stack underflow or overflow, static-call violations...)
+  // are reported by Hardhat as a revert without a reason.
+  return new ExecutionError(revertMessage(returnData, describeCustomError), returnData, transactionHash)
 }
