@@ -89,3 +89,53 @@ class HistoricalState implements StateReader {
     return this.head.hasStorage(address)
   }
 }
+
+/** The head with a block's changes on top that were not applied (the "pending" block's state). */
+export class PendingState implements StateReader {
+  constructor(
+    private readonly base: StateReader,
+    private readonly diff: StateDiff,
+  ) {}
+
+  read(key: KeyRef): bigint {
+    const change = this.diff.get(key.address)
+    if (change === undefined) return this.base.read(key)
+    if (change.deleted) return 0n
+    switch (key.field) {
+      case Field.exists:
+        return 1n
+      case Field.nonce:
+        return change.nonce ?? this.base.read(key)
+      case Field.balance:
+        return change.balance ?? this.base.read(key)
+      case Field.code:
+        return change.codeHash !== undefined ? BigInt(change.codeHash) : this.base.read(key)
+      case Field.storageEpoch:
+        return this.base.read(key)
+      default: {
+        const value = change.storage.get(key.slot as Hex)
+        if (value !== undefined) return value
+        return change.storageCleared ? 0n : this.base.read(key)
+      }
+    }
+  }
+
+  code(codeHash: bigint): Uint8Array | undefined {
+    const known = this.base.code(codeHash)
+    if (known !== undefined) return known
+    for (const change of this.diff.values()) {
+      if (change.code !== undefined && change.codeHash !== undefined && BigInt(change.codeHash) === codeHash) {
+        return new Uint8Array(Buffer.from(change.code.slice(2), "hex"))
+      }
+    }
+    return undefined
+  }
+
+  hasStorage(address: Hex): boolean {
+    const change = this.diff.get(address)
+    if (change === undefined) return this.base.hasStorage(address)
+    if (change.deleted) return false
+    for (const value of change.storage.values()) if (value !== 0n) return true
+    return !change.storageCleared && this.base.hasStorage(address)
+  }
+}

@@ -61,6 +61,10 @@ export class FilterRegistry {
     return this.filters.delete(id)
   }
 
+  find(id: bigint): InstalledFilter | undefined {
+    return this.filters.get(id)
+  }
+
   get(id: bigint): InstalledFilter {
     const filter = this.filters.get(id)
     if (filter === undefined) throw new InvalidInputError(`Filter with id 0x${id.toString(16)} does not exist`)

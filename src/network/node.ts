@@ -22,6 +22,7 @@ import {
   executorFor,
   orderedTrieRoot,
   replayTransaction,
+  stateTrieOf,
   type BlockInput,
   type BlockResult,
   type CallRequest,
@@ -35,7 +36,7 @@ import type { TxOutcome } from "../engine/vm.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
 import { localAccounts, signTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
 import { EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, blockSize, buildHeader, type MinedBlock, type MinedTransaction } from "./blocks.js"
-import { ChainState } from "./chainState.js"
+import { ChainState, PendingState } from "./chainState.js"
 import { EIP7825_GAS_CAP, type NodeConfig } from "./config.js"
 import { formatConsoleLog } from "./consoleLog.js"
 import { InvalidInputError, InvalidParamsError } from "./errors.js"
@@ -56,6 +57,12 @@ interface Snapshot {
   readonly nextBaseFee: bigint | undefined
   readonly blockGasLimit: bigint
   readonly coinbase: Hex
+}
+
+/** The block mining now would make, and the state after it (the "pending" tag). */
+export interface PendingBlock {
+  readonly block: MinedBlock
+  readonly state: StateReader
 }
 
 /** A transaction request as eth_sendTransaction gives it, parsed. */
@@ -316,6 +323,11 @@ export class Node {
     )
   }
 
+  /** The beneficiary of the next block (hardhat_setCoinbase changes it). */
+  get currentCoinbase(): Hex {
+    return this.coinbase
+  }
+
   setCoinbase(address: Hex): void {
     this.coinbase = address
   }
@@ -434,7 +446,7 @@ export class Node {
       )
     }
     if (!this.automine && fields.nonce < expected) {
-      throw new InvalidInputError(`Nonce too low. Expected nonce to be at least ${expected} but got ${fields.nonce}.`)
+      throw new InvalidInputError(`Transaction nonce too low. Expected nonce to be at least ${expected} but got ${fields.nonce}.`)
     }
     const balance = this.state.head.read(accountKey(sender, Field.balance))
     const upfront = fields.gasLimit * maxFee + (fields.value ?? 0n)
@@ -480,6 +492,7 @@ export class Node {
   }
 
   dropTransaction(hash: Hex): boolean {
+    if (this.txLocation.has(hash)) throw new InvalidParamsError(`Transaction ${hash} cannot be dropped because it's already mined`)
     return this.mempool.drop(hash)
   }
 
@@ -499,14 +512,100 @@ export class Node {
     return block
   }
 
+  private pendingCache: { readonly key: readonly unknown[]; readonly value: PendingBlock } | undefined
+
+  /**
+   * The "pending" block: what mining now would make from the mempool, run
+   * against the head (sequentially, without printing or recording) but not
+   * kept. Cached until the chain, the pool or the next block's settings change.
+   */
+  async pendingBlock(): Promise<PendingBlock> {
+    const key = [this.mempool.snapshot(), this.state.position, this.blocks.length, this.nextTimestamp, this.nextBaseFee, this.nextPrevRandao, this.coinbase, this.blockGasLimit]
+    const cached = this.pendingCache
+    if (cached !== undefined && cached.key.every((v, i) => v === key[i])) return cached.value
+    const parent = this.latest
+    const common = this.common
+    const number = parent.number + 1n
+    const now = this.now()
+    const timestamp =
+      this.nextTimestamp ?? (now > parent.header.timestamp ? now : this.config.allowBlocksWithSameTimestamp ? parent.header.timestamp : parent.header.timestamp + 1n)
+    const baseFee = this.nextBlockBaseFee()
+    const prevRandao = this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
+    const selected = this.mempool.select(baseFee ?? 0n, this.blockGasLimit, this.config.minGasPrice)
+    const transactions: TxInput[] = selected.map((tx) => ({ raw: tx.raw, sender: tx.sender }))
+    const blockHashes = new Map<bigint, Hex>()
+    for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
+    const parentBeaconBlockRoot = toData(keccak256(hexToBytes(parent.hash)))
+    const excessBlobGas = common.isActivatedEIP(4844) ? parent.header.calcNextExcessBlobGas(parent.header.common) : undefined
+    const input: BlockInput = {
+      header: {
+        number,
+        timestamp,
+        coinbase: this.coinbase,
+        gasLimit: this.blockGasLimit,
+        ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
+        mixHash: prevRandao,
+        parentHash: parent.hash,
+        ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot } : {}),
+        ...(excessBlobGas !== undefined ? { excessBlobGas } : {}),
+      },
+      transactions,
+      withdrawals: [],
+      blockHashes,
+    }
+    const result = await executeBlock(this.state.head, input, { mode: "sequential", chain: this.chain, recordAccess: false, trace: false, invalidTransactions: "exclude" })
+    const included: MinedTransaction[] = []
+    for (const tx of result.transactions) {
+      const source = transactions[tx.index] as TxInput
+      if (tx.included) included.push({ raw: source.raw, sender: tx.sender, result: tx })
+    }
+    const header = buildHeader(common, {
+      parentHash: hexToBytes(parent.hash),
+      coinbase: hexToBytes(this.coinbase),
+      stateRoot: hexToBytes(stateTrieOf(this.state.head).apply(result.stateDiff).root),
+      transactionsTrie: orderedTrieRoot(included.map((tx) => tx.raw)),
+      receiptTrie: hexToBytes(result.receiptsRoot ?? EMPTY_TRIE_ROOT),
+      logsBloom: hexToBytes(result.logsBloom),
+      number,
+      gasLimit: this.blockGasLimit,
+      gasUsed: result.gasUsed,
+      timestamp,
+      mixHash: hexToBytes(prevRandao),
+      ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
+      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT) } : {}),
+      ...(common.isActivatedEIP(4844) ? { blobGasUsed: included.reduce((sum, tx) => sum + (tx.result.blobGasUsed ?? 0n), 0n), excessBlobGas: excessBlobGas ?? 0n } : {}),
+      ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: hexToBytes(parentBeaconBlockRoot) } : {}),
+      ...(common.isActivatedEIP(7685) ? { requestsHash: hexToBytes(result.requestsHash ?? EMPTY_REQUESTS_HASH) } : {}),
+    })
+    const block: MinedBlock = {
+      number,
+      hash: toData(header.hash()),
+      header,
+      transactions: included,
+      parentStatePosition: this.state.position,
+      size: blockSize(
+        header,
+        included.map((t) => t.raw),
+        common.isActivatedEIP(4895),
+      ),
+    }
+    const value: PendingBlock = { block, state: result.stateDiff.size === 0 ? this.state.head : new PendingState(this.state.head, result.stateDiff) }
+    this.pendingCache = { key, value }
+    return value
+  }
+
+  /** The state the "pending" tag reads: the head when the mempool is empty. */
+  async pendingState(): Promise<StateReader> {
+    return this.mempool.size() === 0 ? this.state.head : (await this.pendingBlock()).state
+  }
+
   /** hardhat_mine: `count` blocks, `interval` seconds apart; pending transactions go in the first. */
   async mineBlocks(count: bigint, interval: bigint): Promise<void> {
     if (count === 0n) return
-    if (interval === 0n && !this.config.allowBlocksWithSameTimestamp) {
-      throw new InvalidInputError("Timestamp interval must be greater than 0 when blocks with the same timestamp are not allowed")
-    }
+    // Hardhat's network takes an interval of 0; without same-timestamp blocks, they come a second apart.
+    const step = interval === 0n && !this.config.allowBlocksWithSameTimestamp ? 1n : interval
     for (let i = 0n; i < count; i++) {
-      const next = i === 0n ? undefined : this.latest.header.timestamp + interval
+      const next = i === 0n ? undefined : this.latest.header.timestamp + step
       if (next !== undefined) this.nextTimestamp = next
       await this.mineFromMempool()
     }
@@ -658,7 +757,7 @@ export class Node {
   // --- calls -----------------------------------------------------------------------------------
 
   /** Runs a call against the state after block `number`, in the context of the next block. */
-  async call(request: CallRequest, number: bigint, options: RunOptions = {}): Promise<TxOutcome> {
+  async call(request: CallRequest, number: bigint, options: RunOptions = {}, state?: StateReader): Promise<TxOutcome> {
     const block = this.block(number)
     if (block === undefined) throw new InvalidInputError(`Received invalid block number ${number}. Latest block number is ${this.latest.number}`)
     const latest = block === this.latest
@@ -676,16 +775,16 @@ export class Node {
     const blockHashes = new Map<bigint, Hex>()
     for (let n = header.number - 1n; n >= 0n && n >= header.number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
     return executeCall(
-      { state: this.stateAt(number), header, chain: this.chain, blockHashes },
+      { state: state ?? this.stateAt(number), header, chain: this.chain, blockHashes },
       request,
       { skipNonce: true, skipBalance: noFees, ...options },
     )
   }
 
   /** eth_estimateGas: the lowest gas limit at which the request succeeds (binary search). */
-  async estimateGas(request: Omit<CallRequest, "gasLimit"> & { gasLimit?: bigint }, number: bigint): Promise<bigint> {
+  async estimateGas(request: Omit<CallRequest, "gasLimit"> & { gasLimit?: bigint }, number: bigint, state?: StateReader): Promise<bigint> {
     const cap = request.gasLimit ?? this.defaultTransactionGasLimit
-    const first = await this.call({ ...request, gasLimit: cap }, number)
+    const first = await this.call({ ...request, gasLimit: cap }, number, {}, state)
     if (!first.valid) throw new InvalidInputError(first.invalidReason ?? "invalid transaction")
     if (first.status === 0) throw executionError(first.error ?? "revert", toData(first.returnValue), undefined, this.config.describeCustomError)
     let low = first.gasUsed - 1n
@@ -693,7 +792,7 @@ export class Node {
     // Most calls succeed with exactly the gas they used, or a little more (63/64 rule, refunds).
     for (const guess of [first.gasUsed, (first.gasUsed * 64n) / 63n + 2300n]) {
       if (guess >= high) continue
-      const attempt = await this.call({ ...request, gasLimit: guess }, number)
+      const attempt = await this.call({ ...request, gasLimit: guess }, number, {}, state)
       if (attempt.valid && attempt.status === 1) {
         high = guess
         break
@@ -702,7 +801,7 @@ export class Node {
     }
     while (high - low > 1n) {
       const mid = (low + high) / 2n
-      const attempt = await this.call({ ...request, gasLimit: mid }, number)
+      const attempt = await this.call({ ...request, gasLimit: mid }, number, {}, state)
       if (attempt.valid && attempt.status === 1) high = mid
       else low = mid
     }

@@ -12,6 +12,7 @@ import { nodeConfig, type NodeConfig } from "./config.js"
 import { InvalidParamsError, JsonRpcError } from "./errors.js"
 import type { SessionRecorder } from "./record.js"
 import { Rpc } from "./rpc.js"
+import { object, params } from "./values.js"
 
 export interface RequestArguments {
   readonly method: string
@@ -90,9 +91,10 @@ export class PevmProvider extends EventEmitter {
   }
 
   /** hardhat_reset: a fresh chain from the same configuration (forking is not supported). */
-  private async reset(params: RequestArguments["params"]): Promise<boolean> {
-    const options = Array.isArray(params) ? params[0] : undefined
-    if (options !== undefined && options !== null && typeof options === "object" && "forking" in options) {
+  private async reset(rawParams: RequestArguments["params"]): Promise<boolean> {
+    const [given] = params(rawParams, "hardhat_reset", 0, 1)
+    const options = given === undefined || given === null ? undefined : object(given, "options")
+    if (options !== undefined && options.forking !== undefined && options.forking !== null) {
       throw new JsonRpcError(-32000, "hardhat-pevm does not support forking: hardhat_reset can only reset to a fresh local chain")
     }
     await this.node.enqueue(async () => undefined)

@@ -7,8 +7,8 @@ import type { InterpreterStep } from "@ethereumjs/evm"
 import { createTxFromRLP } from "@ethereumjs/tx"
 
 import { keccak256 } from "../engine/crypto.js"
-import { Field, accountKey } from "../engine/keys.js"
-import type { CallRequest, Hex } from "../engine/index.js"
+import { Field, accountKey, storageKey } from "../engine/keys.js"
+import type { CallRequest, Hex, StateReader } from "../engine/index.js"
 import { ethSign, personalSign, signTypedDataV4 } from "./accounts.js"
 import { formatBlock, formatReceipt, formatTransaction, type MinedBlock } from "./blocks.js"
 import { InvalidInputError, InvalidParamsError, MethodNotFoundError } from "./errors.js"
@@ -17,7 +17,9 @@ import type { Node, TransactionRequest } from "./node.js"
 import { executionError } from "./revert.js"
 import {
   address,
+  array,
   blockRef,
+  fail,
   boolean,
   data,
   hash32,
@@ -66,11 +68,21 @@ export class Rpc {
     return block.number
   }
 
+  /** The state a block reference reads: "pending" is the head plus what the mempool would mine. */
+  async state(ref: BlockRef): Promise<StateReader> {
+    if (isPending(ref)) return this.node.pendingState()
+    return this.node.stateAt(this.blockNumber(ref))
+  }
+
   block(ref: BlockRef): MinedBlock | undefined {
     if ("hash" in ref) return this.node.blockByHash(ref.hash)
     if ("number" in ref) return this.node.block(ref.number)
     return this.node.block(ref.tag === "earliest" ? 0n : this.node.latest.number)
   }
+}
+
+function isPending(ref: BlockRef): boolean {
+  return "tag" in ref && ref.tag === "pending"
 }
 
 // [min, max] positional params per method.
@@ -135,15 +147,16 @@ function callRequest(value: unknown, name: string, node: Node): Omit<CallRequest
   const accessList =
     tx.accessList === undefined || tx.accessList === null
       ? undefined
-      : (tx.accessList as unknown[]).map((item, i) => {
+      : array(tx.accessList, `${name}.accessList`).map((item, i) => {
           const entry = object(item, `${name}.accessList[${i}]`)
           return {
             address: address(entry.address, `${name}.accessList[${i}].address`),
-            storageKeys: ((entry.storageKeys ?? []) as unknown[]).map((k, j) => hash32(k, `${name}.accessList[${i}].storageKeys[${j}]`)),
+            storageKeys: (entry.storageKeys === undefined || entry.storageKeys === null ? [] : array(entry.storageKeys, `${name}.accessList[${i}].storageKeys`)).map((k, j) => hash32(k, `${name}.accessList[${i}].storageKeys[${j}]`)),
           }
         })
   if (tx.chainId !== undefined && tx.chainId !== null && quantity(tx.chainId, `${name}.chainId`) !== node.chain.chainId) {
-    throw new InvalidInputError(`Invalid chainId ${tx.chainId} provided, expected 0x${node.chain.chainId.toString(16)}`)
+    // EDR's wording and code.
+    throw new InvalidParamsError(`Invalid chainId ${BigInt(tx.chainId as string)} provided, expected ${node.chain.chainId} instead.`)
   }
   const gasLimit = optionalQuantity(tx.gas, `${name}.gas`)
   const type = optionalQuantity(tx.type, `${name}.type`)
@@ -170,11 +183,11 @@ function callRequest(value: unknown, name: string, node: Node): Omit<CallRequest
     ...(type !== undefined ? { type: Number(type) } : {}),
     ...(maxFeePerBlobGas !== undefined ? { maxFeePerBlobGas } : {}),
     ...(tx.blobVersionedHashes !== undefined && tx.blobVersionedHashes !== null
-      ? { blobVersionedHashes: (tx.blobVersionedHashes as unknown[]).map((h, i) => hash32(h, `${name}.blobVersionedHashes[${i}]`)) }
+      ? { blobVersionedHashes: array(tx.blobVersionedHashes, `${name}.blobVersionedHashes`).map((h, i) => hash32(h, `${name}.blobVersionedHashes[${i}]`)) }
       : {}),
     ...(tx.authorizationList !== undefined && tx.authorizationList !== null
       ? {
-          authorizationList: (tx.authorizationList as unknown[]).map((item, i) => {
+          authorizationList: array(tx.authorizationList, `${name}.authorizationList`).map((item, i) => {
             const a = object(item, `${name}.authorizationList[${i}]`)
             const at = `${name}.authorizationList[${i}]`
             return {
@@ -199,7 +212,7 @@ function logFilter(value: unknown, name: string, rpc: Rpc): LogFilter {
       : Array.isArray(filter.address)
         ? filter.address.map((a, i) => address(a, `${name}.address[${i}]`))
         : [address(filter.address, `${name}.address`)]
-  const topics = ((filter.topics ?? []) as unknown[]).map((t, i) =>
+  const topics = (filter.topics === undefined || filter.topics === null ? [] : array(filter.topics, `${name}.topics`)).map((t, i) =>
     t === null ? null : Array.isArray(t) ? t.map((x, j) => hash32(x, `${name}.topics[${i}][${j}]`)) : [hash32(t, `${name}.topics[${i}]`)],
   )
   if (filter.blockHash !== undefined && filter.blockHash !== null) {
@@ -207,21 +220,25 @@ function logFilter(value: unknown, name: string, rpc: Rpc): LogFilter {
       throw new InvalidParamsError(`Invalid ${name}: blockHash cannot be combined with fromBlock or toBlock`)
     }
     const hash = hash32(filter.blockHash, `${name}.blockHash`)
-    const number = rpc.blockNumber({ hash })
-    return { fromBlock: number, toBlock: number, blockHash: hash, addresses, topics }
+    const block = rpc.node.blockByHash(hash)
+    // EDR: -32602 "blockHash cannot be found".
+    if (block === undefined) throw new InvalidParamsError(`Invalid ${name}.blockHash: block ${hash} cannot be found`)
+    return { fromBlock: block.number, toBlock: block.number, blockHash: hash, addresses, topics }
   }
-  const from = blockRef(filter.fromBlock, `${name}.fromBlock`)
-  const to = blockRef(filter.toBlock, `${name}.toBlock`)
+  // Block numbers past the head are not errors here (EDR answers with no logs, or up to the head).
+  const bound = (ref: BlockRef, open: bigint | undefined): bigint | undefined =>
+    "tag" in ref ? (ref.tag === "earliest" ? 0n : open) : "number" in ref ? ref.number : rpc.blockNumber(ref)
   return {
-    fromBlock: "tag" in from && from.tag !== "earliest" ? rpc.node.latest.number : rpc.blockNumber(from),
-    toBlock: "tag" in to && to.tag !== "earliest" ? undefined : rpc.blockNumber(to),
+    fromBlock: bound(blockRef(filter.fromBlock, `${name}.fromBlock`), rpc.node.latest.number) as bigint,
+    toBlock: bound(blockRef(filter.toBlock, `${name}.toBlock`), undefined),
     addresses,
     topics,
   }
 }
 
 function collectLogs(rpc: Rpc, filter: LogFilter, from: bigint = filter.fromBlock): Record<string, unknown>[] {
-  const to = filter.toBlock ?? rpc.node.latest.number
+  const latest = rpc.node.latest.number
+  const to = filter.toBlock === undefined || filter.toBlock > latest ? latest : filter.toBlock
   const out: Record<string, unknown>[] = []
   for (let n = from; n <= to; n++) {
     const block = rpc.node.block(n)
@@ -237,42 +254,71 @@ function signer(rpc: Rpc, value: unknown, name: string) {
   return account
 }
 
-/** geth-style struct logs, as debug_traceTransaction returns them. */
-function structLogger() {
+/** What debug_traceTransaction's struct logger includes (geth's options; memory is off by default). */
+interface StructLogOptions {
+  readonly stack: boolean
+  readonly storage: boolean
+  readonly memory: boolean
+}
+
+function structLogOptions(value: unknown): StructLogOptions {
+  if (value === undefined || value === null) return { stack: true, storage: true, memory: false }
+  const opts = object(value, "options")
+  if (opts.tracer !== undefined && opts.tracer !== null) throw new InvalidInputError(`Tracer ${String(opts.tracer)} is not supported; only the default struct logger is`)
+  const flag = (name: string): boolean | undefined => (opts[name] === undefined || opts[name] === null ? undefined : boolean(opts[name], `options.${name}`))
+  return { stack: !(flag("disableStack") ?? false), storage: !(flag("disableStorage") ?? false), memory: (flag("enableMemory") ?? false) && !(flag("disableMemory") ?? false) }
+}
+
+const CALLS = new Set(["CALL", "CALLCODE", "DELEGATECALL", "STATICCALL"])
+
+function hexWord(value: bigint): string {
+  return `0x${value.toString(16).padStart(64, "0")}`
+}
+
+/**
+ * geth-style struct logs, shaped as Hardhat's EDR returns them: stack items as
+ * hex quantities, memory (only with `enableMemory`) and storage as 32-byte
+ * words, `gasCost` the opcode's whole cost, and each contract's storage seen
+ * so far on its SLOAD and SSTORE steps.
+ */
+function structLogger(options: StructLogOptions) {
   const structLogs: Record<string, unknown>[] = []
-  const storage = new Map<number, Map<string, string>>()
-  let pendingSload: { log: Record<string, unknown>; depth: number; key: string } | undefined
+  const storage = new Map<string, Map<string, string>>()
+  let pendingSload: { log: Record<string, unknown>; slots: Map<string, string>; key: string } | undefined
   const onStep = (step: InterpreterStep) => {
-    const depth = step.depth + 1
     if (pendingSload !== undefined) {
-      const value = step.stack[step.stack.length - 1] ?? 0n
-      const slots = storage.get(pendingSload.depth) ?? new Map<string, string>()
-      slots.set(pendingSload.key, value.toString(16).padStart(64, "0"))
-      storage.set(pendingSload.depth, slots)
+      // The loaded value is on top of the stack at the step after the SLOAD.
+      pendingSload.slots.set(pendingSload.key, hexWord(step.stack[step.stack.length - 1] ?? 0n))
+      if (options.storage) pendingSload.log.storage = Object.fromEntries(pendingSload.slots)
       pendingSload = undefined
     }
-    for (const d of [...storage.keys()]) if (d > depth) storage.delete(d)
-    const memory: string[] = []
-    const bytes = step.memory
-    for (let i = 0; i < Number(step.memoryWordCount) * 32; i += 32) memory.push(Buffer.from(bytes.subarray(i, i + 32)).toString("hex").padEnd(64, "0"))
-    const log: Record<string, unknown> = {
-      pc: step.pc,
-      op: step.opcode.name,
-      gas: Number(step.gasLeft),
-      gasCost: step.opcode.fee + Number(step.opcode.dynamicFee ?? 0n),
-      depth,
-      stack: step.stack.map((v) => v.toString(16).padStart(64, "0")),
-      memory,
-    }
     const name = step.opcode.name
-    if (name === "SSTORE" || name === "SLOAD") {
-      const key = (step.stack[step.stack.length - 1] ?? 0n).toString(16).padStart(64, "0")
-      const slots = storage.get(depth) ?? new Map<string, string>()
-      if (name === "SSTORE") slots.set(key, (step.stack[step.stack.length - 2] ?? 0n).toString(16).padStart(64, "0"))
-      storage.set(depth, slots)
-      if (name === "SLOAD") pendingSload = { log, depth, key }
-      log.storage = Object.fromEntries(slots)
+    let gasCost = step.opcode.dynamicFee ?? BigInt(step.opcode.fee)
+    if (CALLS.has(name) && gasCost <= step.gasLeft) {
+      // Like geth and EDR, a call's cost includes the gas it passes on: at most all but 1/64 of what is left.
+      const available = step.gasLeft - gasCost
+      const cap = available - available / 64n
+      const requested = step.stack[step.stack.length - 1] ?? 0n
+      gasCost += requested < cap ? requested : cap
     }
+    const log: Record<string, unknown> = { pc: step.pc, op: name, gas: Number(step.gasLeft), gasCost: Number(gasCost), depth: step.depth + 1 }
+    if (options.stack) log.stack = step.stack.map((v) => `0x${v.toString(16)}`)
+    if (options.memory) {
+      const memory: string[] = []
+      const bytes = step.memory
+      for (let i = 0; i < Number(step.memoryWordCount) * 32; i += 32) memory.push(`0x${Buffer.from(bytes.subarray(i, i + 32)).toString("hex").padEnd(64, "0")}`)
+      log.memory = memory
+    }
+    if (name === "SSTORE" || name === "SLOAD") {
+      const contract = step.address.toString()
+      const slots = storage.get(contract) ?? new Map<string, string>()
+      storage.set(contract, slots)
+      const key = hexWord(step.stack[step.stack.length - 1] ?? 0n)
+      if (name === "SSTORE") slots.set(key, hexWord(step.stack[step.stack.length - 2] ?? 0n))
+      else pendingSload = { log, slots, key }
+      if (options.storage) log.storage = Object.fromEntries(slots)
+    }
+    log.refund = Number(step.gasRefund)
     structLogs.push(log)
   }
   return { structLogs, onStep }
@@ -287,7 +333,7 @@ const METHODS: Record<string, Handler> = {
   eth_chainId: (rpc) => toQuantity(rpc.node.chain.chainId),
   eth_accounts: (rpc) => rpc.node.accounts.map((a) => a.address),
   eth_requestAccounts: (rpc) => rpc.node.accounts.map((a) => a.address),
-  eth_coinbase: (rpc) => rpc.node.config.coinbase,
+  eth_coinbase: (rpc) => rpc.node.currentCoinbase,
   eth_syncing: () => false,
   eth_mining: () => false,
   eth_hashrate: () => "0x0",
@@ -296,11 +342,19 @@ const METHODS: Record<string, Handler> = {
   eth_maxPriorityFeePerGas: () => toQuantity(1_000_000_000n),
   eth_blobBaseFee: (rpc) => toQuantity(rpc.node.latest.header.calcNextBlobGasPrice(rpc.node.latest.header.common)),
 
-  eth_getBalance: (rpc, [who, ref]) =>
-    toQuantity(rpc.node.read(accountKey(address(who, "address"), Field.balance), rpc.blockNumber(blockRef(ref, "block")))),
-  eth_getCode: (rpc, [who, ref]) => toData(rpc.node.codeAt(address(who, "address"), rpc.blockNumber(blockRef(ref, "block")))),
-  eth_getStorageAt: (rpc, [who, position, ref]) =>
-    word(rpc.node.storageAt(address(who, "address"), slot(position, "position"), rpc.blockNumber(blockRef(ref, "block")))),
+  eth_getBalance: async (rpc, [who, ref]) => {
+    const account = address(who, "address")
+    return toQuantity((await rpc.state(blockRef(ref, "block"))).read(accountKey(account, Field.balance)))
+  },
+  eth_getCode: async (rpc, [who, ref]) => {
+    const account = address(who, "address")
+    const state = await rpc.state(blockRef(ref, "block"))
+    return toData(state.code(state.read(accountKey(account, Field.code))) ?? new Uint8Array())
+  },
+  eth_getStorageAt: async (rpc, [who, position, ref]) => {
+    const key = storageKey(address(who, "address"), slot(position, "position"))
+    return word((await rpc.state(blockRef(ref, "block"))).read(key))
+  },
   eth_getTransactionCount: (rpc, [who, ref]) => {
     const account = address(who, "address")
     const reference = blockRef(ref, "block")
@@ -308,26 +362,45 @@ const METHODS: Record<string, Handler> = {
     return toQuantity(rpc.node.read(accountKey(account, Field.nonce), rpc.blockNumber(reference)))
   },
 
-  eth_getBlockByNumber: (rpc, [ref, full]) => {
+  eth_getBlockByNumber: async (rpc, [ref, full]) => {
     const reference = blockRef(ref, "block")
+    const withTransactions = full === undefined ? false : boolean(full, "fullTransactions")
+    if (isPending(reference)) {
+      // As on Hardhat's network: the block mining would make now, without number, nonce or mixHash.
+      const { block } = await rpc.node.pendingBlock()
+      const formatted = formatBlock(block, false, rpc.node.common)
+      return {
+        ...formatted,
+        number: null,
+        mixHash: null,
+        nonce: null,
+        ...(withTransactions ? { transactions: block.transactions.map((tx) => formatTransaction(tx, undefined, 0, rpc.node.common)) } : {}),
+      }
+    }
     const block = rpc.block(reference)
-    return block === undefined ? null : formatBlock(block, full === undefined ? false : boolean(full, "fullTransactions"), rpc.node.common)
+    return block === undefined ? null : formatBlock(block, withTransactions, rpc.node.common)
   },
   eth_getBlockByHash: (rpc, [hash, full]) => {
     const block = rpc.node.blockByHash(hash32(hash, "blockHash"))
     return block === undefined ? null : formatBlock(block, full === undefined ? false : boolean(full, "fullTransactions"), rpc.node.common)
   },
-  eth_getBlockTransactionCountByNumber: (rpc, [ref]) => {
-    const block = rpc.block(blockRef(ref, "block"))
+  eth_getBlockTransactionCountByNumber: async (rpc, [ref]) => {
+    const reference = blockRef(ref, "block")
+    const block = isPending(reference) ? (await rpc.node.pendingBlock()).block : rpc.block(reference)
     return block === undefined ? null : toQuantity(block.transactions.length)
   },
   eth_getBlockTransactionCountByHash: (rpc, [hash]) => {
     const block = rpc.node.blockByHash(hash32(hash, "blockHash"))
     return block === undefined ? null : toQuantity(block.transactions.length)
   },
-  eth_getTransactionByBlockNumberAndIndex: (rpc, [ref, index]) => {
-    const block = rpc.block(blockRef(ref, "block"))
+  eth_getTransactionByBlockNumberAndIndex: async (rpc, [ref, index]) => {
+    const reference = blockRef(ref, "block")
     const i = smallQuantity(index, "index")
+    if (isPending(reference)) {
+      const tx = (await rpc.node.pendingBlock()).block.transactions[i]
+      return tx === undefined ? null : formatTransaction(tx, undefined, 0, rpc.node.common)
+    }
+    const block = rpc.block(reference)
     const tx = block?.transactions[i]
     return block === undefined || tx === undefined ? null : formatTransaction(tx, block, i, rpc.node.common)
   },
@@ -349,7 +422,9 @@ const METHODS: Record<string, Handler> = {
     return found === undefined ? null : formatReceipt(found.block, found.index, rpc.node.common)
   },
   eth_getBlockReceipts: (rpc, [ref]) => {
-    const block = rpc.block(blockRef(ref, "block"))
+    const reference = blockRef(ref, "block")
+    if (isPending(reference)) return null
+    const block = rpc.block(reference)
     return block === undefined ? null : block.transactions.map((_, i) => formatReceipt(block, i, rpc.node.common))
   },
 
@@ -366,8 +441,10 @@ const METHODS: Record<string, Handler> = {
   eth_call: async (rpc, [request, ref, overrides]) => {
     if (overrides !== undefined && overrides !== null) throw new InvalidInputError("State overrides are not supported by hardhat-pevm")
     const call = callRequest(request, "transaction", rpc.node)
-    const number = rpc.blockNumber(blockRef(ref, "block"))
-    const outcome = await rpc.node.call({ ...call, gasLimit: call.gasLimit ?? rpc.node.defaultTransactionGasLimit }, number)
+    const reference = blockRef(ref, "block")
+    const number = rpc.blockNumber(reference)
+    const state = isPending(reference) ? await rpc.node.pendingState() : undefined
+    const outcome = await rpc.node.call({ ...call, gasLimit: call.gasLimit ?? rpc.node.defaultTransactionGasLimit }, number, {}, state)
     printConsole(rpc, outcome.consoleLogs)
     if (!outcome.valid) throw new InvalidInputError(outcome.invalidReason ?? "invalid call")
     if (outcome.status === 0 && rpc.node.config.throwOnCallFailures) {
@@ -377,14 +454,19 @@ const METHODS: Record<string, Handler> = {
   },
   eth_estimateGas: async (rpc, [request, ref]) => {
     const call = callRequest(request, "transaction", rpc.node)
-    return toQuantity(await rpc.node.estimateGas(call, rpc.blockNumber(blockRef(ref, "block", "pending"))))
+    const reference = blockRef(ref, "block")
+    // Only an explicit "pending" runs over the mempool: by default estimates run on the head, so
+    // that sending many transactions with automine off stays flat (see DESIGN.md, Mempool).
+    const state = ref !== undefined && ref !== null && isPending(reference) ? await rpc.node.pendingState() : undefined
+    return toQuantity(await rpc.node.estimateGas(call, rpc.blockNumber(reference), state))
   },
   eth_feeHistory: (rpc, [count, newest, percentiles]) => {
     const blocks = smallQuantity(count, "blockCount")
-    if (blocks < 1 || blocks > 1024) throw new InvalidInputError("blockCount must be between 1 and 1024")
+    if (blocks < 1) throw new InvalidInputError("blockCount should be at least 1")
+    if (blocks > 1024) throw new InvalidInputError("blockCount should be at most 1024")
     const last = rpc.blockNumber(blockRef(newest, "newestBlock"))
     const first = last - BigInt(blocks) + 1n < 0n ? 0n : last - BigInt(blocks) + 1n
-    const wanted = percentiles === undefined || percentiles === null ? undefined : (percentiles as unknown[]).map(Number)
+    const wanted = rewardPercentiles(percentiles)
     const baseFees: Hex[] = []
     const ratios: number[] = []
     const rewards: Hex[][] = []
@@ -396,18 +478,22 @@ const METHODS: Record<string, Handler> = {
     }
     const lastBlock = rpc.node.block(last) as MinedBlock
     baseFees.push(toQuantity(last === rpc.node.latest.number ? (rpc.node.nextBlockBaseFee() ?? 0n) : ((rpc.node.block(last + 1n) as MinedBlock).header.baseFeePerGas ?? lastBlock.header.calcNextBaseFee())))
-    return { oldestBlock: toQuantity(first), baseFeePerGas: baseFees, gasUsedRatio: ratios, ...(wanted !== undefined ? { reward: rewards } : {}) }
+    return { oldestBlock: toQuantity(first), baseFeePerGas: baseFees, gasUsedRatio: ratios, ...(wanted !== undefined && wanted.length > 0 ? { reward: rewards } : {}) }
   },
 
   eth_getLogs: (rpc, [filter]) => collectLogs(rpc, logFilter(filter, "filter", rpc)),
+  // Like Hardhat's network, a new log filter's first changes are the logs already in its range,
+  // and a new block filter's first changes include the latest block.
   eth_newFilter: (rpc, [filter]) => {
     const parsed = logFilter(filter, "filter", rpc)
-    return toQuantity(rpc.filters.install("logs", rpc.node.latest.number + 1n, parsed))
+    return toQuantity(rpc.filters.install("logs", parsed.fromBlock, parsed))
   },
-  eth_newBlockFilter: (rpc) => toQuantity(rpc.filters.install("blocks", rpc.node.latest.number + 1n)),
+  eth_newBlockFilter: (rpc) => toQuantity(rpc.filters.install("blocks", rpc.node.latest.number)),
   eth_newPendingTransactionFilter: (rpc) => toQuantity(rpc.filters.install("pending", rpc.node.latest.number + 1n)),
   eth_getFilterChanges: (rpc, [id]) => {
-    const filter = rpc.filters.get(quantity(id, "filterId"))
+    // An unknown (or uninstalled) filter is null, as on Hardhat's network.
+    const filter = rpc.filters.find(quantity(id, "filterId"))
+    if (filter === undefined) return null
     const latest = rpc.node.latest.number
     if (filter.kind === "pending") {
       const hashes = filter.pendingHashes
@@ -426,8 +512,9 @@ const METHODS: Record<string, Handler> = {
     return collectLogs(rpc, logFilterValue, start)
   },
   eth_getFilterLogs: (rpc, [id]) => {
-    const filter = rpc.filters.get(quantity(id, "filterId"))
-    if (filter.kind !== "logs") throw new InvalidInputError(`Filter 0x${quantity(id, "filterId").toString(16)} is not a log filter`)
+    const filter = rpc.filters.find(quantity(id, "filterId"))
+    if (filter === undefined) return null
+    if (filter.kind !== "logs") throw new InvalidParamsError(`Invalid filterId: filter 0x${quantity(id, "filterId").toString(16)} is not a log filter`)
     return collectLogs(rpc, filter.filter as LogFilter)
   },
   eth_uninstallFilter: (rpc, [id]) => rpc.filters.uninstall(quantity(id, "filterId")),
@@ -443,8 +530,9 @@ const METHODS: Record<string, Handler> = {
         throw new InvalidParamsError("Invalid typedData: not valid JSON")
       }
     }
+    const account = signer(rpc, who, "address")
     try {
-      return signTypedDataV4(signer(rpc, who, "address"), payload)
+      return signTypedDataV4(account, payload)
     } catch (error) {
       if (error instanceof InvalidInputError) throw error
       throw new InvalidParamsError(`Invalid typedData: ${(error as Error).message}`)
@@ -454,27 +542,30 @@ const METHODS: Record<string, Handler> = {
   evm_snapshot: (rpc) => toQuantity(rpc.node.snapshot()),
   evm_revert: (rpc, [id]) => rpc.node.revert(smallQuantity(id, "snapshotId")),
   evm_mine: async (rpc, [timestamp]) => {
-    await rpc.node.mineFromMempool(optionalQuantity(timestamp, "timestamp"))
-    return "0x0"
+    await rpc.node.mineFromMempool(timestamp === undefined || timestamp === null ? undefined : seconds(timestamp, "timestamp"))
+    return "0" // what Hardhat's network answers
   },
   evm_setAutomine: async (rpc, [enabled]) => {
     rpc.node.automine = boolean(enabled, "enabled")
     if (rpc.node.automine && rpc.node.mempool.size() > 0) await rpc.node.mineFromMempool()
     return true
   },
-  evm_increaseTime: (rpc, [seconds]) => {
-    const amount = typeof seconds === "number" ? BigInt(seconds) : quantity(seconds, "seconds")
-    return rpc.node.increaseTime(amount).toString()
-  },
+  evm_increaseTime: (rpc, [amount]) => rpc.node.increaseTime(seconds(amount, "seconds")).toString(),
   evm_setNextBlockTimestamp: (rpc, [timestamp]) => {
-    rpc.node.setNextBlockTimestamp(typeof timestamp === "number" ? BigInt(timestamp) : quantity(timestamp, "timestamp"))
+    rpc.node.setNextBlockTimestamp(seconds(timestamp, "timestamp"))
     return null
   },
   evm_setIntervalMining: (rpc, [interval]) => {
-    if (typeof interval === "number") rpc.node.setIntervalMining(interval)
-    else if (Array.isArray(interval) && interval.length === 2 && interval.every((v) => typeof v === "number")) {
-      rpc.node.setIntervalMining([interval[0] as number, interval[1] as number])
-    } else throw new InvalidParamsError(`Invalid interval: expected a number of milliseconds or [min, max], got ${JSON.stringify(interval)}`)
+    const whole = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0
+    const expected = "a whole number of milliseconds or [min, max]"
+    if (whole(interval)) rpc.node.setIntervalMining(interval)
+    else if (Array.isArray(interval) && interval.length === 2 && interval.every(whole)) {
+      const [min, max] = interval as [number, number]
+      // EDR's checks and messages.
+      if (min <= 0) throw new InvalidParamsError("Invalid interval: minimum value in range must be greater than zero")
+      if (min > max) throw new InvalidParamsError("Invalid interval: minimum value in range is greater than maximum value")
+      rpc.node.setIntervalMining([min, max])
+    } else fail("interval", interval, expected)
     return true
   },
   evm_setBlockGasLimit: (rpc, [limit]) => {
@@ -542,19 +633,47 @@ const METHODS: Record<string, Handler> = {
     throw new InvalidInputError("hardhat_setMinGasPrice is not supported after London")
   },
   debug_traceTransaction: async (rpc, [hash, options]) => {
-    if (options !== undefined && options !== null) {
-      const opts = object(options, "options")
-      if (opts.tracer !== undefined) throw new InvalidInputError(`Tracer ${String(opts.tracer)} is not supported; only the default struct logger is`)
-    }
-    const { structLogs, onStep } = structLogger()
-    const outcome = await rpc.node.trace(hash32(hash, "transactionHash"), { onStep })
+    const transactionHash = hash32(hash, "transactionHash")
+    const { structLogs, onStep } = structLogger(structLogOptions(options))
+    const outcome = await rpc.node.trace(transactionHash, { onStep })
     return {
-      gas: Number(outcome.gasUsed),
       failed: outcome.status === 0,
-      returnValue: Buffer.from(outcome.returnValue).toString("hex"),
+      gas: Number(outcome.gasUsed),
+      returnValue: toData(outcome.returnValue),
       structLogs,
     }
   },
+
+}
+
+/** Every JSON-RPC method the node answers (hardhat_reset is the provider's own). */
+export function supportedMethods(): string[] {
+  return [...Object.keys(METHODS), "hardhat_reset"].sort()
+}
+
+/** eth_feeHistory's percentiles: numbers from 0 to 100 in non-decreasing order (EDR's messages). */
+function rewardPercentiles(value: unknown): number[] | undefined {
+  if (value === undefined || value === null) return undefined
+  const list = array(value, "rewardPercentiles").map((p, i) => {
+    if (typeof p !== "number" || !Number.isFinite(p)) fail(`rewardPercentiles[${i}]`, p, "a number from 0 to 100")
+    if (p < 0 || p > 100) throw new InvalidInputError(`The reward percentile number ${i + 1} is invalid. It must be a float between 0 and 100, but is ${p} instead.`)
+    return p
+  })
+  list.forEach((p, i) => {
+    if (i + 1 < list.length && p > (list[i + 1] as number)) {
+      throw new InvalidInputError(`The reward percentiles should be in non-decreasing order, but the percentile number ${i + 1} is greater than the next one`)
+    }
+  })
+  return list
+}
+
+/** A number of seconds: a hex quantity or a non-negative whole JSON number (Hardhat takes both). */
+function seconds(value: unknown, name: string): bigint {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value) || value < 0) fail(name, value, "a non-negative whole number of seconds")
+    return BigInt(value)
+  }
+  return quantity(value, name)
 }
 
 /** eth_feeHistory rewards: per percentile, the effective tip below which that share of the block's gas was paid. */

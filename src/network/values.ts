@@ -105,6 +105,11 @@ export function object(value: unknown, name: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
+export function array(value: unknown, name: string): unknown[] {
+  if (!Array.isArray(value)) fail(name, value, "an array")
+  return value
+}
+
 /** Checks the number of positional parameters. */
 export function params(list: unknown, method: string, min: number, max: number): unknown[] {
   const values = list === undefined ? [] : list

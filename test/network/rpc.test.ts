@@ -277,12 +277,13 @@ describe("network: JSON-RPC methods", function () {
       const blockFilter = await call("eth_newBlockFilter")
       const increment = `0x${Buffer.from(calldata("increment()")).toString("hex")}`
       await call("eth_sendTransaction", [{ from: A0, to: counter, data: increment }])
+      // As on Hardhat's network, the first changes include the block that was latest when the filter was made.
       const changes = (await call("eth_getFilterChanges", [blockFilter])) as string[]
-      expect(changes).to.have.length(1)
+      expect(changes).to.have.length(2)
       expect(await call("eth_getFilterChanges", [blockFilter])).to.deep.equal([])
       expect(await call("eth_getLogs", [{ fromBlock: "0x0", toBlock: "latest", address: counter }])).to.deep.equal([])
       expect(await call("eth_uninstallFilter", [blockFilter])).to.equal(true)
-      expect((await rejects(call("eth_getFilterChanges", [blockFilter]))).message).to.match(/does not exist/)
+      expect(await call("eth_getFilterChanges", [blockFilter])).to.equal(null) // Hardhat's answer for an unknown filter
     })
   })
 
