@@ -17,13 +17,18 @@ export interface LogFilter {
   readonly topics: readonly (readonly Hex[] | null)[]
 }
 
+/**
+ * As in EDR (and geth): a filter with more topic positions than the log has
+ * topics does not match it, even when the extra positions are null; an empty
+ * list at a position matches nothing (EDR).
+ */
 export function matches(filter: LogFilter, address: Hex, topics: readonly Hex[]): boolean {
   if (filter.addresses.length > 0 && !filter.addresses.includes(address)) return false
+  if (filter.topics.length > topics.length) return false
   for (let i = 0; i < filter.topics.length; i++) {
     const wanted = filter.topics[i]
-    if (wanted === null || wanted === undefined || wanted.length === 0) continue
-    const topic = topics[i]
-    if (topic === undefined || !wanted.includes(topic)) return false
+    if (wanted === null || wanted === undefined) continue
+    if (!wanted.includes(topics[i] as Hex)) return false
   }
   return true
 }
@@ -69,6 +74,11 @@ export class FilterRegistry {
     const filter = this.filters.get(id)
     if (filter === undefined) throw new InvalidInputError(`Filter with id 0x${id.toString(16)} does not exist`)
     return filter
+  }
+
+  /** After evm_revert: blocks past the new head will be mined again, and must be reported again. */
+  rewind(nextBlock: bigint): void {
+    for (const filter of this.filters.values()) if (filter.nextBlock > nextBlock) filter.nextBlock = nextBlock
   }
 
   /** Pending-transaction filters hear about every new transaction. */

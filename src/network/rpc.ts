@@ -540,7 +540,11 @@ const METHODS: Record<string, Handler> = {
   },
 
   evm_snapshot: (rpc) => toQuantity(rpc.node.snapshot()),
-  evm_revert: (rpc, [id]) => rpc.node.revert(smallQuantity(id, "snapshotId")),
+  evm_revert: (rpc, [id]) => {
+    const reverted = rpc.node.revert(smallQuantity(id, "snapshotId"))
+    if (reverted) rpc.filters.rewind(rpc.node.latest.number + 1n)
+    return reverted
+  },
   evm_mine: async (rpc, [timestamp]) => {
     await rpc.node.mineFromMempool(timestamp === undefined || timestamp === null ? undefined : seconds(timestamp, "timestamp"))
     return "0" // what Hardhat's network answers
