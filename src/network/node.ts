@@ -10,7 +10,8 @@
  */
 import type { BlockHeader } from "@ethereumjs/block"
 import type { Common } from "@ethereumjs/common"
-import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx"
+import { createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from "@ethereumjs/tx"
+import { createAddressFromString } from "@ethereumjs/util"
 import { availableParallelism } from "node:os"
 import { randomBytes, randomUUID } from "node:crypto"
 
@@ -42,7 +43,7 @@ import { formatConsoleLog } from "./consoleLog.js"
 import { InvalidInputError, InvalidParamsError } from "./errors.js"
 import { Mempool, MempoolError, type PooledTx } from "./mempool.js"
 import { SessionRecorder, type MinedForRecord } from "./record.js"
-import { executionError } from "./revert.js"
+import { executionError, invalidCallMessage } from "./revert.js"
 import { hexToBytes, toData } from "./values.js"
 
 const GWEI = 1_000_000_000n
@@ -372,7 +373,7 @@ export class Node {
     } catch (error) {
       throw new InvalidInputError(`Invalid transaction signature: ${(error as Error).message}`)
     }
-    return this.submit({ raw, sender }, fieldsOf(tx, sender))
+    return this.submit({ raw, sender }, fieldsOf(tx, sender), false, tx)
   }
 
   /**
@@ -457,9 +458,10 @@ export class Node {
     }
   }
 
-  private async submit(input: TxInput, fields: TransactionFields, validated = false): Promise<Hex> {
+  private async submit(input: TxInput, fields: TransactionFields, validated = false, decoded?: TypedTransaction): Promise<Hex> {
     const sender = input.sender as Hex
     if (!validated) this.validate(fields, sender)
+    this.checkIntrinsicGas(input.raw, fields, sender, decoded)
     const hash = toData(keccak256(input.raw))
     if (this.txLocation.has(hash) || this.mempool.has(hash)) throw new InvalidInputError(`Known transaction: ${hash}`)
     if (this.automine && this.mempool.size() === 0) {
@@ -489,6 +491,24 @@ export class Node {
     }
     if (this.automine) await this.mineFromMempool()
     return hash
+  }
+
+  /**
+   * A gas limit below the transaction's intrinsic gas (and EIP-7623 floor) is
+   * refused with EDR's message; it used to be mined as an empty block (with
+   * automine) or pooled for ever. The exact minimum needs a decoded
+   * transaction: a raw one comes decoded; for a request it is only decoded
+   * when the limit is under a cheap upper bound of the minimum (the request's
+   * fields carry its data, access list and authorizations).
+   */
+  private checkIntrinsicGas(raw: Uint8Array, fields: TransactionFields, sender: Hex, decoded?: TypedTransaction): void {
+    const length = BigInt(fields.data?.length ?? 0)
+    let bound = 21000n + 68n * length + 25000n * BigInt(fields.authorizationList?.length ?? 0)
+    if (fields.to === undefined) bound += 32000n + 2n * ((length + 31n) / 32n)
+    for (const item of fields.accessList ?? []) bound += 2400n + 1900n * BigInt(item.storageKeys.length)
+    if (decoded === undefined && fields.gasLimit >= bound) return
+    const minimum = getMinimumGasLimit(decoded ?? createTxFromRLP(raw, { common: this.common }), createAddressFromString(sender))
+    if (fields.gasLimit < minimum) throw new InvalidInputError(`Transaction requires at least ${minimum} gas but got ${fields.gasLimit}`)
   }
 
   dropTransaction(hash: Hex): boolean {
@@ -756,43 +776,63 @@ export class Node {
 
   // --- calls -----------------------------------------------------------------------------------
 
-  /** Runs a call against the state after block `number`, in the context of the next block. */
-  async call(request: CallRequest, number: bigint, options: RunOptions = {}, state?: StateReader): Promise<TxOutcome> {
+  /**
+   * Runs a call against the state after block `number` (or `at.state`). As
+   * on Hardhat's EDR network, eth_call runs in the context of that block
+   * itself (NUMBER, TIMESTAMP, PREVRANDAO... of the block), with a base fee
+   * of 0 and no balance check, so calls may name any fees and any sender.
+   * With `at.next` it runs in the context of the block after it instead (the
+   * pending block, and gas estimates for the next block).
+   */
+  async call(request: CallRequest, number: bigint, options: RunOptions = {}, at: { readonly state?: StateReader; readonly next?: boolean } = {}): Promise<TxOutcome> {
     const block = this.block(number)
     if (block === undefined) throw new InvalidInputError(`Received invalid block number ${number}. Latest block number is ${this.latest.number}`)
-    const latest = block === this.latest
-    const noFees = request.gasPrice === undefined && request.maxFeePerGas === undefined && request.maxPriorityFeePerGas === undefined
-    const header = {
-      number: latest ? block.number + 1n : block.number,
-      timestamp: latest ? this.now() > block.header.timestamp ? this.now() : block.header.timestamp + 1n : block.header.timestamp,
-      coinbase: this.coinbase,
-      gasLimit: this.blockGasLimit,
-      ...(this.common.isActivatedEIP(1559) ? { baseFeePerGas: noFees ? 0n : latest ? (this.nextBlockBaseFee() ?? 0n) : (block.header.baseFeePerGas ?? 0n) } : {}),
-      mixHash: toData(block.header.mixHash),
-      parentHash: latest ? block.hash : toData(block.header.parentHash),
-      ...(this.common.isActivatedEIP(4844) ? { excessBlobGas: block.header.excessBlobGas ?? 0n } : {}),
-    }
+    const next = at.next === true
+    const london = this.common.isActivatedEIP(1559)
+    const header = next
+      ? {
+          number: block.number + 1n,
+          timestamp: this.nextTimestamp ?? (this.now() > block.header.timestamp ? this.now() : block.header.timestamp + 1n),
+          coinbase: this.coinbase,
+          gasLimit: this.blockGasLimit,
+          ...(london ? { baseFeePerGas: 0n } : {}),
+          mixHash: this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${(block.number + 1n).toString(16).padStart(16, "0")}`))),
+          parentHash: block.hash,
+          ...(this.common.isActivatedEIP(4844) ? { excessBlobGas: block.header.calcNextExcessBlobGas(block.header.common) } : {}),
+        }
+      : {
+          number: block.number,
+          timestamp: block.header.timestamp,
+          coinbase: toData(block.header.coinbase.bytes),
+          gasLimit: block.header.gasLimit,
+          ...(london ? { baseFeePerGas: 0n } : {}),
+          mixHash: toData(block.header.mixHash),
+          parentHash: toData(block.header.parentHash),
+          ...(this.common.isActivatedEIP(4844) ? { excessBlobGas: block.header.excessBlobGas ?? 0n } : {}),
+        }
     const blockHashes = new Map<bigint, Hex>()
     for (let n = header.number - 1n; n >= 0n && n >= header.number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
     return executeCall(
-      { state: state ?? this.stateAt(number), header, chain: this.chain, blockHashes },
+      { state: at.state ?? this.stateAt(number), header, chain: this.chain, blockHashes },
       request,
-      { skipNonce: true, skipBalance: noFees, ...options },
+      { skipNonce: true, skipBalance: true, ...options },
     )
   }
 
   /** eth_estimateGas: the lowest gas limit at which the request succeeds (binary search). */
   async estimateGas(request: Omit<CallRequest, "gasLimit"> & { gasLimit?: bigint }, number: bigint, state?: StateReader): Promise<bigint> {
+    // Estimates are for the block after `number`, as the transaction would be mined.
+    const at = { ...(state !== undefined ? { state } : {}), next: true }
     const cap = request.gasLimit ?? this.defaultTransactionGasLimit
-    const first = await this.call({ ...request, gasLimit: cap }, number, {}, state)
-    if (!first.valid) throw new InvalidInputError(first.invalidReason ?? "invalid transaction")
+    const first = await this.call({ ...request, gasLimit: cap }, number, {}, at)
+    if (!first.valid) throw new InvalidInputError(invalidCallMessage(first.invalidReason))
     if (first.status === 0) throw executionError(first.error ?? "revert", toData(first.returnValue), undefined, this.config.describeCustomError)
     let low = first.gasUsed - 1n
     let high = cap
     // Most calls succeed with exactly the gas they used, or a little more (63/64 rule, refunds).
     for (const guess of [first.gasUsed, (first.gasUsed * 64n) / 63n + 2300n]) {
       if (guess >= high) continue
-      const attempt = await this.call({ ...request, gasLimit: guess }, number, {}, state)
+      const attempt = await this.call({ ...request, gasLimit: guess }, number, {}, at)
       if (attempt.valid && attempt.status === 1) {
         high = guess
         break
@@ -801,7 +841,7 @@ export class Node {
     }
     while (high - low > 1n) {
       const mid = (low + high) / 2n
-      const attempt = await this.call({ ...request, gasLimit: mid }, number, {}, state)
+      const attempt = await this.call({ ...request, gasLimit: mid }, number, {}, at)
       if (attempt.valid && attempt.status === 1) high = mid
       else low = mid
     }

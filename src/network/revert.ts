@@ -82,3 +82,15 @@ export function executionError(
   // are reported by Hardhat as a revert without a reason.
   return new ExecutionError(revertMessage(returnData, describeCustomError), returnData, transactionHash)
 }
+
+/**
+ * The message for a call the EVM refused to run (eth_call, eth_estimateGas):
+ * EDR's wording for too little gas, and ethereumjs' text without its
+ * "(vm hf=... block number=...)" internals otherwise.
+ */
+export function invalidCallMessage(reason: string | undefined): string {
+  if (reason === undefined) return "invalid call"
+  const intrinsic = /INTRINSIC_GAS_TOO_LOW: tx gas limit (\d+) is lower than the minimum gas limit of (\d+)/.exec(reason)
+  if (intrinsic !== null) return `Transaction requires at least ${intrinsic[2]} gas but got ${intrinsic[1]}`
+  return reason.replace(/ \(vm hf=[\s\S]*$/, "")
+}

@@ -14,7 +14,7 @@ import { formatBlock, formatReceipt, formatTransaction, type MinedBlock } from "
 import { InvalidInputError, InvalidParamsError, MethodNotFoundError } from "./errors.js"
 import { FilterRegistry, logsOf, type LogFilter } from "./filters.js"
 import type { Node, TransactionRequest } from "./node.js"
-import { executionError } from "./revert.js"
+import { executionError, invalidCallMessage } from "./revert.js"
 import {
   address,
   array,
@@ -443,10 +443,11 @@ const METHODS: Record<string, Handler> = {
     const call = callRequest(request, "transaction", rpc.node)
     const reference = blockRef(ref, "block")
     const number = rpc.blockNumber(reference)
-    const state = isPending(reference) ? await rpc.node.pendingState() : undefined
-    const outcome = await rpc.node.call({ ...call, gasLimit: call.gasLimit ?? rpc.node.defaultTransactionGasLimit }, number, {}, state)
+    // "pending" runs after the mempool's block, in the context of the block after the head.
+    const at = isPending(reference) ? { state: await rpc.node.pendingState(), next: true } : {}
+    const outcome = await rpc.node.call({ ...call, gasLimit: call.gasLimit ?? rpc.node.defaultTransactionGasLimit }, number, {}, at)
     printConsole(rpc, outcome.consoleLogs)
-    if (!outcome.valid) throw new InvalidInputError(outcome.invalidReason ?? "invalid call")
+    if (!outcome.valid) throw new InvalidInputError(invalidCallMessage(outcome.invalidReason))
     if (outcome.status === 0 && rpc.node.config.throwOnCallFailures) {
       throw executionError(outcome.error ?? "revert", toData(outcome.returnValue), undefined, rpc.node.config.describeCustomError)
     }

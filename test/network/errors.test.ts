@@ -170,6 +170,20 @@ describe("network: errors as Hardhat gives them", function () {
       expect([error.code, error.message]).to.deep.equal([-32000, "Transaction gas limit is 1048577 and exceeds block gas limit of 1048576"])
     })
 
+    it("gas below the intrinsic gas (EDR's message), for requests, raw transactions, calls and estimates", async function () {
+      const low = await rejects(send({ to: A1, gas: "0x5207" }))
+      expect([low.code, low.message]).to.deep.equal([-32000, "Transaction requires at least 21000 gas but got 20999"])
+      // A creation pays 32000 more and 2 per initcode word; one zero byte 4.
+      expect((await rejects(send({ data: "0x00", gas: "0x5208" }))).message).to.equal("Transaction requires at least 53006 gas but got 21000")
+      expect((await rejects(call("eth_call", [{ from: A0, to: A1, gas: "0x1" }]))).message).to.equal("Transaction requires at least 21000 gas but got 1")
+      expect((await rejects(call("eth_estimateGas", [{ from: A0, to: A1, gas: "0x1" }]))).message).to.equal("Transaction requires at least 21000 gas but got 1")
+      await call("evm_setAutomine", [false])
+      expect((await rejects(send({ to: A1, gas: "0x1" }))).message).to.equal("Transaction requires at least 21000 gas but got 1")
+      // Nothing was mined or pooled.
+      expect(await blockNumber()).to.equal(1)
+      expect(await call("eth_getBlockTransactionCountByNumber", ["pending"])).to.equal("0x0")
+    })
+
     it("fee fields that contradict each other", async function () {
       expect((await rejects(send({ to: A1, gasPrice: "0x1", maxFeePerGas: "0x1" }))).message).to.equal("Cannot send both gasPrice and maxFeePerGas params")
       expect((await rejects(send({ to: A1, maxFeePerGas: "0x77359400", maxPriorityFeePerGas: "0x87359400" }))).message).to.equal(

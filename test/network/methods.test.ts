@@ -47,12 +47,12 @@ interface Block {
   transactions: (string | Record<string, unknown>)[]
 }
 
-function rawTransfer(nonce: bigint, value: bigint): string {
+function rawTransfer(nonce: bigint, value: bigint, gasLimit = 21000n): string {
   const [account] = localAccounts(HARDHAT_DEFAULT_ACCOUNTS)
   const common = commonFor({ chainId: 31337n, hardfork: "osaka" }, "osaka")
   const raw = signTransaction(
     common,
-    { type: 2, chainId: 31337n, nonce, to: A1, value, gasLimit: 21000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n },
+    { type: 2, chainId: 31337n, nonce, to: A1, value, gasLimit, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n },
     account as LocalAccount,
   )
   return `0x${Buffer.from(raw).toString("hex")}`
@@ -402,6 +402,8 @@ describe("network: every JSON-RPC method", function () {
       expect(hash).to.equal(keccak256(raw))
       expect(((await call("eth_getTransactionReceipt", [hash])) as { status: string }).status).to.equal("0x1")
       expect((await rejects(call("eth_sendRawTransaction", [raw]))).message).to.match(/^(Known transaction|Nonce too low)/)
+      expect((await rejects(call("eth_sendRawTransaction", [rawTransfer(1n, 5n, 20000n)]))).message).to.equal("Transaction requires at least 21000 gas but got 20000")
+      expect(await blockNumber()).to.equal(1)
       await expectInvalidParam(call, call("eth_sendRawTransaction", ["0xzz"]), "rawTransaction")
       await expectInvalidParam(call, call("eth_sendRawTransaction", ["0x1234"]), "transaction")
     })
@@ -421,6 +423,29 @@ describe("network: every JSON-RPC method", function () {
       await expectInvalidParam(call, call("eth_call", [{ to: "0xnothex" }, "latest"]), "transaction.to")
       await expectInvalidParam(call, call("eth_call", [{ to: probe }, "0x01"]), "block")
       await expectInvalidParam(call, call("eth_call", ["0x1"]), "transaction")
+    })
+
+    it("eth_call runs in the context of its block (EDR): NUMBER, TIMESTAMP, PREVRANDAO, GASLIMIT; base fee 0, no balance check", async function () {
+      // Returns NUMBER, TIMESTAMP, BASEFEE, COINBASE, GASLIMIT, PREVRANDAO, CHAINID, GASPRICE as 8 words.
+      await call("hardhat_setCode", [STRANGER, "0x43600052426020524860405241606052456080524460a0524660c0523a60e0526101006000f3"])
+      await send({ to: A1, value: "0x1" })
+      await send({ to: A1, value: "0x1" })
+      const words = async (tx: Record<string, unknown>, tag: unknown) =>
+        (((await call("eth_call", [{ to: STRANGER, ...tx }, tag])) as string).slice(2).match(/.{64}/g) ?? []).map((w) => BigInt(`0x${w}`))
+      const head = await latest()
+      const [number, timestamp, baseFee, coinbase, gasLimit, randao, chainId, gasPrice] = await words({}, "latest")
+      expect([number, timestamp, baseFee, coinbase, gasLimit, randao, chainId, gasPrice]).to.deep.equal([
+        2n, BigInt(head.timestamp), 0n, BigInt(COINBASE), BigInt(head.gasLimit), BigInt(head.mixHash as string), 31337n, 0n,
+      ])
+      const first = (await call("eth_getBlockByNumber", ["0x1", false])) as Block
+      expect((await words({}, "0x1")).slice(0, 2)).to.deep.equal([1n, BigInt(first.timestamp)])
+      // pending: the block after the head.
+      expect((await words({}, "pending"))[0]).to.equal(3n)
+      // Any fees (the base fee is 0: GASPRICE is the tip) and any sender, funded or not.
+      expect((await words({ from: A0, maxFeePerGas: "0x77359400", maxPriorityFeePerGas: "0x1" }, "latest"))[7]).to.equal(1n)
+      expect((await words({ from: A0, gasPrice: "0x1" }, "latest"))[7]).to.equal(1n)
+      expect((await words({ from: "0x0000000000000000000000000000000000000bad", gasPrice: "0x77359400", value: "0x1" }, "latest"))[7]).to.equal(2_000_000_000n)
+      expect(await call("eth_estimateGas", [{ from: "0x0000000000000000000000000000000000000bad", to: A1, value: "0x1", gasPrice: "0x1" }])).to.equal("0x5208")
     })
 
     it("eth_estimateGas finds the gas a transaction needs", async function () {
