@@ -115,7 +115,7 @@ export function formatTransaction(
     gasPrice,
     gas: json.gasLimit,
     input: json.data,
-    ...(type === 0 && decoded.common.gteHardfork("spuriousDragon") && json.chainId !== undefined ? { chainId: json.chainId } : {}),
+    // As EDR: no chainId field for legacy transactions (it is in v), and no yParity (it is v).
     ...(type > 0 ? { chainId: json.chainId } : {}),
     type: toQuantity(type),
     ...(type > 0 ? { accessList: json.accessList } : {}),
@@ -125,7 +125,6 @@ export function formatTransaction(
     v: json.v,
     r: json.r,
     s: json.s,
-    ...(type > 0 ? { yParity: json.v } : {}),
   }
 }
 

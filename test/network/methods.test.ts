@@ -356,6 +356,28 @@ describe("network: every JSON-RPC method", function () {
       await expectInvalidParam(call, call("eth_getTransactionByBlockHashAndIndex", ["0x12", "0x0"]), "blockHash")
     })
 
+    it("transactions and receipts have EDR's fields, in EDR's order (legacy: no chainId; typed: no yParity)", async function () {
+      const [account] = localAccounts(HARDHAT_DEFAULT_ACCOUNTS)
+      const common = commonFor({ chainId: 31337n, hardfork: "osaka" }, "osaka")
+      const legacy = signTransaction(common, { type: 0, chainId: 31337n, nonce: 0n, to: A1, value: 5n, gasLimit: 21000n, gasPrice: 10n ** 10n }, account as LocalAccount)
+      const legacyHash = await call("eth_sendRawTransaction", [`0x${Buffer.from(legacy).toString("hex")}`])
+      const typedHash = await send({ to: A1, value: "0x1" })
+      const legacyTx = (await call("eth_getTransactionByHash", [legacyHash])) as Record<string, unknown>
+      expect(Object.keys(legacyTx)).to.deep.equal(["hash", "nonce", "blockHash", "blockNumber", "transactionIndex", "from", "to", "value", "gasPrice", "gas", "input", "type", "v", "r", "s"])
+      expect(legacyTx).to.include({ type: "0x0", gasPrice: "0x2540be400", value: "0x5" })
+      expect([31337 * 2 + 35, 31337 * 2 + 36]).to.include(Number(legacyTx.v)) // EIP-155: the chain id is in v
+      const typedTx = (await call("eth_getTransactionByHash", [typedHash])) as Record<string, unknown>
+      expect(Object.keys(typedTx)).to.deep.equal([
+        "hash", "nonce", "blockHash", "blockNumber", "transactionIndex", "from", "to", "value", "gasPrice", "gas", "input",
+        "chainId", "type", "accessList", "maxFeePerGas", "maxPriorityFeePerGas", "v", "r", "s",
+      ])
+      const receipt = (await call("eth_getTransactionReceipt", [typedHash])) as Record<string, unknown>
+      expect(Object.keys(receipt)).to.deep.equal([
+        "blockHash", "blockNumber", "transactionHash", "transactionIndex", "type", "from", "to", "cumulativeGasUsed", "gasUsed",
+        "contractAddress", "logs", "logsBloom", "status", "effectiveGasPrice",
+      ])
+    })
+
     it("eth_getBlockByNumber with full transactions, eth_getTransactionByHash, eth_getTransactionReceipt, eth_getBlockReceipts", async function () {
       const probe = await deployProbe(call)
       const hash = await send({ to: probe, data: encode("set", [1, 2]) })
