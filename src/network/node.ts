@@ -439,7 +439,8 @@ export class Node {
         `maxPriorityFeePerGas (${fields.maxPriorityFeePerGas}) is bigger than maxFeePerGas (${fields.maxFeePerGas})`,
       )
     }
-    const expected = this.nonceOf(sender)
+    // With automine, transactions left pending (sent while it was off) come first: the next nonce counts them (EDR).
+    const expected = this.automine ? this.pendingNonceOf(sender) : this.nonceOf(sender)
     if (this.automine && fields.nonce !== expected) {
       const which = fields.nonce < expected ? "low" : "high"
       throw new InvalidInputError(

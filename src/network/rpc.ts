@@ -550,9 +550,9 @@ const METHODS: Record<string, Handler> = {
     await rpc.node.mineFromMempool(timestamp === undefined || timestamp === null ? undefined : seconds(timestamp, "timestamp"))
     return "0" // what Hardhat's network answers
   },
-  evm_setAutomine: async (rpc, [enabled]) => {
+  // As on EDR, turning automine on mines nothing: pending transactions go into the block of the next one sent.
+  evm_setAutomine: (rpc, [enabled]) => {
     rpc.node.automine = boolean(enabled, "enabled")
-    if (rpc.node.automine && rpc.node.mempool.size() > 0) await rpc.node.mineFromMempool()
     return true
   },
   evm_increaseTime: (rpc, [amount]) => rpc.node.increaseTime(seconds(amount, "seconds")).toString(),
