@@ -490,7 +490,14 @@ export class Node {
       if (error instanceof MempoolError) throw new InvalidInputError(error.message)
       throw error
     }
-    if (this.automine) await this.mineFromMempool()
+    if (this.automine) {
+      // Mined together with transactions left pending: a failure is still this request's error (EDR).
+      const block = await this.mineFromMempool()
+      const mined = block.transactions.find((tx) => tx.result.hash === hash)
+      if (mined !== undefined && mined.result.receipt.status === 0 && this.config.throwOnTransactionFailures) {
+        throw executionError(mined.result.error ?? "revert", mined.result.returnValue, hash, this.config.describeCustomError)
+      }
+    }
     return hash
   }
 

@@ -129,6 +129,17 @@ describe("network: errors as Hardhat gives them", function () {
       }
     })
 
+    it("with automine back on, a failing transaction mined together with pending ones still throws (EDR)", async function () {
+      await call("evm_setAutomine", [false])
+      const pending = (await call("eth_sendTransaction", [{ from: A1, to: A0, value: "0x1", gas: "0x5208" }])) as string
+      await call("evm_setAutomine", [true])
+      const error = await rejects(send({ to: probe, data: encode("failReason"), gas: "0x30000" }))
+      expect([error.code, error.message, error.data]).to.deep.equal([3, `${VM} reverted with reason string 'nope'`, reasonData("nope")])
+      const block = (await call("eth_getBlockByNumber", ["latest", false])) as { number: string; transactions: string[] }
+      expect(block.number).to.equal("0x2")
+      expect(block.transactions).to.deep.equal([pending, (error as unknown as { transactionHash: string }).transactionHash])
+    })
+
     it("a failing transaction in a mined block of several fails alone, and evm_mine does not throw", async function () {
       await call("evm_setAutomine", [false])
       const good = (await send({ to: probe, data: encode("set", [1, 2]), gas: "0x30000" })) as string
