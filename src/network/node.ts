@@ -468,7 +468,8 @@ export class Node {
     if (this.automine && this.mempool.size() === 0) {
       const block = await this.mineBlock([{ ...input, ...(fields.to !== undefined && (fields.value ?? 0n) > 0n ? { payee: fields.to } : {}) }])
       const mined = block.transactions[0]
-      if (mined === undefined) throw new InvalidInputError("The transaction could not be included in a block")
+      // Say why the EVM refused it (e.g. EIP-3607 for a sender with code) instead of only that it did.
+      if (mined === undefined) throw new InvalidInputError(`The transaction could not be included in a block: ${invalidCallMessage(this.lastExcluded.get(hash))}`)
       const result = mined.result
       if (result.receipt.status === 0 && this.config.throwOnTransactionFailures) {
         throw executionError(result.error ?? "revert", result.returnValue, result.hash, this.config.describeCustomError)
@@ -672,9 +673,11 @@ export class Node {
     this.state.apply(result.stateDiff)
 
     const included: MinedTransaction[] = []
+    this.lastExcluded = new Map()
     for (const tx of result.transactions) {
       const source = transactions[tx.index] as TxInput
       if (tx.included) included.push({ raw: source.raw, sender: tx.sender, result: tx })
+      else this.lastExcluded.set(tx.hash, tx.invalidReason)
     }
     const blobGasUsed = included.reduce((sum, tx) => sum + (tx.result.blobGasUsed ?? 0n), 0n)
     const header = buildHeader(common, {
@@ -739,6 +742,9 @@ export class Node {
       if (line !== undefined) print(line)
     }
   }
+
+  /** Why the transactions the last mined block left out were invalid, by hash. */
+  private lastExcluded = new Map<Hex, string | undefined>()
 
   /** Stats of the last mined block (parallel or not, re-executions...). */
   lastStats: BlockResult["stats"] | undefined
