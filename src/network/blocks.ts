@@ -174,7 +174,8 @@ export function formatReceipt(block: MinedBlock, index: number, common: Common):
     to: decoded.to !== undefined ? decoded.to.toString() : null,
     cumulativeGasUsed: toQuantity(result.receipt.cumulativeGasUsed),
     gasUsed: toQuantity(result.gasUsed),
-    contractAddress: result.createdAddress ?? null,
+    // EDR: no contract address when the creation failed.
+    contractAddress: result.receipt.status === 0 ? null : (result.createdAddress ?? null),
     logs: result.receipt.logs.map((log, i) => formatLog(log, tx, block, index, firstLog + i)),
     logsBloom: result.receipt.logsBloom,
     ...(result.receipt.status !== undefined ? { status: toQuantity(result.receipt.status) } : { root: result.receipt.stateRoot ?? null }),

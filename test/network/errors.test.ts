@@ -66,6 +66,24 @@ describe("network: errors as Hardhat gives them", function () {
       })
     }
 
+    it("a failed deployment: the constructor's revert, and a receipt without a contract address (EDR)", async function () {
+      // Initcode that reverts with Error("no"): PUSH32 each word of the revert data, MSTORE it, then REVERT(0, len).
+      const revertNo = reasonData("no")
+      const words = revertNo.slice(2).match(/.{1,64}/g) ?? []
+      let code = ""
+      words.forEach((w, i) => {
+        code += `7f${w.padEnd(64, "0")}` + `61${(i * 32).toString(16).padStart(4, "0")}52`
+      })
+      code += `61${((revertNo.length - 2) / 2).toString(16).padStart(4, "0")}6000fd`
+      const error = await rejects(send({ data: `0x${code}`, gas: "0x30000" }))
+      expect([error.code, error.message, error.data]).to.deep.equal([3, `${VM} reverted with reason string 'no'`, revertNo])
+      const receipt = (await call("eth_getTransactionReceipt", [(error as unknown as { transactionHash: string }).transactionHash])) as Record<string, unknown>
+      expect(receipt).to.include({ status: "0x0", to: null, contractAddress: null })
+      // A successful one has it.
+      const ok = (await call("eth_getTransactionReceipt", [await send({ data: "0x600a600c600039600a6000f3602a60005260206000f3" })])) as Record<string, unknown>
+      expect(ok.contractAddress).to.match(/^0x[0-9a-f]{40}$/)
+    })
+
     it("a custom error is unrecognized without ABIs, and named by describeCustomError", async function () {
       const data = probeInterface().encodeErrorResult("Custom", [7, A0])
       const unnamed = await rejects(ethCall(encode("failCustom")))
