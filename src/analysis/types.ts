@@ -71,6 +71,8 @@ export interface ContractReport {
   readonly transactions: number
   /** Transactions whose own target (`to`) is this contract. */
   readonly directTransactions: number
+  /** Of `transactions`, those that only deployed it (left out of conflicts, hot slots, the bound and the replay). */
+  readonly deployments: number
   /** Sum of gasUsed of `transactions` (whole transactions, including other contracts they called). */
   readonly gasUsed: number
   /** Functions called, most transactions first. */
@@ -144,9 +146,9 @@ export interface HotSlot {
   readonly conflicts: number
   /** Write-after-write pairs on this slot (consecutive writers). */
   readonly writeConflicts: number
-  /** Functions that wrote the slot (signatures of this contract's functions; "Other.fn(...)" for callers from other contracts). */
+  /** Functions of this contract that wrote the slot (signatures), most writes first. */
   readonly functions: readonly string[]
-  /** Transactions that wrote the slot and set it back (old == new at the end), which the engine does not count as writes. */
+  /** Writes recorded with the old value equal to the new one (the engine normally drops them before they reach the record). */
   readonly noOpWrites?: number
 }
 

@@ -1,0 +1,261 @@
+/**
+ * `analyzeRun`: from a run record and the project's compiled contracts to an
+ * `AnalysisReport`. Transactions are attributed to contracts and functions
+ * (`attribution.ts`); per contract, its call transactions in recorded order are
+ * treated as one block (see `conflicts.ts` for why and what counts), which
+ * gives the hot slots (named by `slotNames.ts`, classified in `hotSlots.ts`),
+ * the function-pair conflict matrix and the speedup bound; a few transactions
+ * are run again to find set-and-restored slots such as storage reentrancy
+ * guards (`guards.ts`); optionally the transactions are replayed through the
+ * engine to measure re-executions and speedup (`replay.ts`); and patterns
+ * become suggestions (`suggestions.ts`). Progress is reported step by step.
+ */
+import type { Hex } from "../engine/types.js"
+import type { RunRecord } from "../network/record.js"
+import { DEPLOY } from "./abi.js"
+import type { ContractArtifact } from "./artifacts.js"
+import { attributeTransactions, type AttributedTx, type ContractUse } from "./attribution.js"
+import { analyzeConflicts, storageOwnerId, type ConflictAnalysis } from "./conflicts.js"
+import { keccakHex } from "./format.js"
+import { findRestoredSlots, type GuardProbe } from "./guards.js"
+import { hotSlots, ignoredSlots, slotDisplayName } from "./hotSlots.js"
+import { KnownSlots } from "./namespaces.js"
+import { replayTransactions, type ProgressCallback, type ReplayOptions } from "./replay.js"
+import { PreimageIndex, SlotNamer } from "./slotNames.js"
+import { speedupBound } from "./speedupBound.js"
+import { suggestionsFor } from "./suggestions.js"
+import {
+  ANALYSIS_REPORT_VERSION,
+  type AnalysisReport,
+  type ContractReport,
+  type FunctionConflict,
+  type FunctionStats,
+  type ReplayResult,
+  type UnknownContract,
+} from "./types.js"
+
+export interface AnalyzeOptions {
+  /** Replay each contract's transactions through the engine (default true); an object sets its bounds. */
+  readonly replay?: boolean | ReplayOptions
+  /** Run a few transactions per function again to find set-and-restored slots such as reentrancy guards (default true). */
+  readonly detectGuards?: boolean
+  /** Hot slots kept per contract (default 20). */
+  readonly maxHotSlots?: number
+  /** Suggestions only for slots written by at least this share of a contract's transactions (default 0.2). */
+  readonly minWriteShare?: number
+  /** Called as the analysis goes: steps done, steps in all, what runs now. */
+  readonly onProgress?: ProgressCallback
+  /** The report's creation time (default now). */
+  readonly now?: Date
+}
+
+interface ContractGroup {
+  readonly artifact: ContractArtifact
+  readonly entries: { readonly entry: AttributedTx; readonly use: ContractUse }[]
+}
+
+function fullyQualified(artifact: ContractArtifact): string {
+  return artifact.sourceName !== undefined ? `${artifact.sourceName}:${artifact.name}` : artifact.name
+}
+
+/** Contract names shown in the report: the bare name, or the fully qualified one when two artifacts share it. */
+function displayNames(artifacts: readonly ContractArtifact[]): Map<ContractArtifact, string> {
+  const count = new Map<string, number>()
+  for (const a of artifacts) count.set(a.name, (count.get(a.name) ?? 0) + 1)
+  return new Map(artifacts.map((a) => [a, (count.get(a.name) ?? 0) > 1 ? fullyQualified(a) : a.name]))
+}
+
+function functionStats(group: ContractGroup): FunctionStats[] {
+  const stats = new Map<string, { name: string; signature: string; selector?: Hex; transactions: number; reverted: number; gas: number }>()
+  for (const { entry, use } of group.entries) {
+    for (const fn of use.functions) {
+      let s = stats.get(fn.signature)
+      if (s === undefined) {
+        s = { name: fn.name, signature: fn.signature, ...(fn.selector !== undefined ? { selector: fn.selector } : {}), transactions: 0, reverted: 0, gas: 0 }
+        stats.set(fn.signature, s)
+      }
+      s.transactions++
+      if (entry.tx.status === 0) s.reverted++
+      s.gas += entry.gas
+    }
+  }
+  return [...stats.values()]
+    .map((s) => ({ ...s, meanGas: s.transactions === 0 ? 0 : Math.round(s.gas / s.transactions) }))
+    .sort((a, b) => b.transactions - a.transactions || b.gas - a.gas || a.signature.localeCompare(b.signature))
+}
+
+function functionConflicts(analysis: ConflictAnalysis, nameOfKey: (id: string) => string): FunctionConflict[] {
+  return analysis.pairs
+    .map((pair) => {
+      const opportunities = analysis.opportunities.get(`${pair.from}|${pair.to}`) ?? pair.count
+      const slots = new Map<string, number>()
+      for (const [id, n] of pair.keys) {
+        const name = nameOfKey(id)
+        slots.set(name, (slots.get(name) ?? 0) + n)
+      }
+      return {
+        from: pair.from,
+        to: pair.to,
+        kind: pair.kind,
+        count: pair.count,
+        rate: opportunities === 0 ? 0 : Math.min(1, pair.count / opportunities),
+        sameBlockCount: pair.sameBlock,
+        slots: [...slots].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name),
+      }
+    })
+    .sort((a, b) => b.count - a.count || b.rate - a.rate || a.from.localeCompare(b.from) || a.to.localeCompare(b.to))
+}
+
+/** Analyses a run record against the project's contracts. */
+export async function analyzeRun(record: RunRecord, contracts: readonly ContractArtifact[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
+  const warnings: string[] = []
+  const replayOptions: ReplayOptions | undefined = options.replay === false ? undefined : options.replay === true || options.replay === undefined ? {} : options.replay
+  const attributed = attributeTransactions(record, contracts)
+
+  // Preimages of every transaction, for naming hashed slots.
+  const preimages = new PreimageIndex()
+  for (const entry of attributed) for (const p of entry.tx.preimages ?? []) preimages.add(p, keccakHex(p))
+
+  const groups = new Map<ContractArtifact, ContractGroup>()
+  const unknown = new Map<Hex, { codeHash?: Hex; transactions: number }>()
+  for (const entry of attributed) {
+    for (const use of entry.uses.values()) {
+      let group = groups.get(use.artifact)
+      if (group === undefined) groups.set(use.artifact, (group = { artifact: use.artifact, entries: [] }))
+      group.entries.push({ entry, use })
+    }
+    for (const [address, codeHash] of entry.unknown) {
+      const u = unknown.get(address) ?? { ...(codeHash !== undefined ? { codeHash } : {}), transactions: 0 }
+      u.transactions++
+      unknown.set(address, u)
+    }
+  }
+  const names = displayNames([...groups.keys()])
+  const steps = groups.size * (replayOptions !== undefined ? 2 : 1) + 1
+  let done = 1
+  options.onProgress?.(done, steps, "attributed transactions")
+
+  const reports: ContractReport[] = []
+  for (const group of groups.values()) {
+    const artifact = group.artifact
+    const name = names.get(artifact) ?? artifact.name
+    options.onProgress?.(done, steps, `analysing ${name}`)
+    const calls = group.entries.filter((e) => !e.use.deployOnly)
+    const sequence = calls.map((e) => e.entry)
+    const functionOf = calls.map((e) => e.use.functions[0]?.signature ?? DEPLOY)
+    const owners = new Set<string>()
+    const instances = new Set<Hex>()
+    for (const { entry, use } of group.entries) {
+      for (const address of use.storage) owners.add(storageOwnerId(entry.session, address))
+      for (const address of use.instances) instances.add(address)
+    }
+    const namer = new SlotNamer(artifact.storageLayout, preimages, new KnownSlots((artifact.namespaces ?? []).map((n) => n.id)), name)
+
+    let probe: GuardProbe | undefined
+    if (options.detectGuards !== false && sequence.length > 0) {
+      probe = await findRestoredSlots(record, sequence, functionOf, owners)
+      for (const failure of probe.failures) warnings.push(`${name}: guard detection: ${failure}`)
+    }
+    const ignoredIds = new Set(probe?.restored.keys() ?? [])
+    const analysis = analyzeConflicts(sequence, functionOf, owners, ignoredIds)
+    const ignored = ignoredSlots(name, analysis, probe?.restored.values() ?? [], namer)
+    const { slots, details } = hotSlots(record, name, analysis, namer, { ...(options.maxHotSlots !== undefined ? { maxHotSlots: options.maxHotSlots } : {}) })
+    const nameOfKey = (id: string): string => {
+      const stats = analysis.keys.get(id)
+      if (stats === undefined) return id
+      if (stats.slot !== undefined) return details.find((d) => d.slot.address === stats.address && d.slot.slot === stats.slot)?.slot.name ?? slotDisplayName(name, stats.slot, namer.name(stats.slot))
+      return `${name} (${stats.field} of ${stats.address})`
+    }
+    const bound = speedupBound(
+      sequence.map((e) => e.gas),
+      analysis.dependencies,
+    )
+    done++
+    options.onProgress?.(done, steps, `analysed ${name}`)
+
+    let replay: ReplayResult | undefined
+    if (replayOptions !== undefined) {
+      replay = await replayGroup(record, name, sequence, replayOptions, warnings, (label) => options.onProgress?.(done, steps, label))
+      done++
+      options.onProgress?.(done, steps, `replayed ${name}`)
+    }
+
+    const sessionsWithTx = new Set(group.entries.map((e) => e.entry.tx.hash))
+    reports.push({
+      name,
+      ...(artifact.sourceName !== undefined ? { sourceName: artifact.sourceName } : {}),
+      fullyQualifiedName: fullyQualified(artifact),
+      addresses: [...instances].sort(),
+      transactions: sessionsWithTx.size,
+      directTransactions: group.entries.filter((e) => e.use.direct && !e.use.deployOnly).length,
+      deployments: group.entries.length - calls.length,
+      gasUsed: group.entries.reduce((n, e) => n + e.entry.gas, 0),
+      functions: functionStats(group),
+      hotSlots: slots,
+      ignoredSlots: ignored,
+      conflicts: functionConflicts(analysis, nameOfKey),
+      speedupBound: bound,
+      ...(replay !== undefined ? { replay } : {}),
+      suggestions: suggestionsFor(details, ignored, { ...(options.minWriteShare !== undefined ? { minWriteShare: options.minWriteShare } : {}) }),
+    })
+  }
+  reports.sort((a, b) => b.gasUsed - a.gasUsed || a.name.localeCompare(b.name))
+
+  const blocks = record.sessions.flatMap((s) => s.blocks)
+  const unknownContracts: UnknownContract[] = [...unknown]
+    .map(([address, u]) => ({ address, ...(u.codeHash !== undefined ? { codeHash: u.codeHash } : {}), transactions: u.transactions }))
+    .sort((a, b) => b.transactions - a.transactions || a.address.localeCompare(b.address))
+  return {
+    version: ANALYSIS_REPORT_VERSION,
+    createdAt: (options.now ?? new Date()).toISOString(),
+    recordCreatedAt: record.createdAt,
+    totals: {
+      sessions: record.sessions.length,
+      blocks: blocks.length,
+      parallelBlocks: blocks.filter((b) => b.mode === "parallel" && !b.fellBack).length,
+      transactions: attributed.length,
+      recordedReExecutions: blocks.reduce((n, b) => n + b.reExecutions, 0),
+      gasUsed: attributed.reduce((n, e) => n + e.gas, 0),
+      unattributedTransactions: attributed.filter((e) => e.uses.size === 0).length,
+    },
+    contracts: reports,
+    unknownContracts,
+    warnings,
+  }
+}
+
+/** Replays the contract's transactions of its busiest session; failures become warnings. */
+async function replayGroup(
+  record: RunRecord,
+  name: string,
+  sequence: readonly AttributedTx[],
+  options: ReplayOptions,
+  warnings: string[],
+  progress: (label: string) => void,
+): Promise<ReplayResult | undefined> {
+  const bySession = new Map<number, AttributedTx[]>()
+  for (const entry of sequence) {
+    const list = bySession.get(entry.session)
+    if (list === undefined) bySession.set(entry.session, [entry])
+    else list.push(entry)
+  }
+  const [sessionIndex, entries] = [...bySession].sort((a, b) => b[1].length - a[1].length)[0] ?? [undefined, []]
+  if (sessionIndex === undefined || entries.length < (options.minTransactions ?? 2)) return undefined
+  const session = record.sessions[sessionIndex]
+  if (session === undefined) return undefined
+  try {
+    const result = await replayTransactions(
+      record,
+      session,
+      entries.map((e) => e.tx),
+      options,
+      (step) => progress(`replaying ${name}: ${step}`),
+    )
+    if (bySession.size > 1) warnings.push(`${name}: replayed the ${entries.length} transactions of one session out of ${bySession.size}`)
+    if (result.divergent > 0) warnings.push(`${name}: the replay differs from the record for ${result.divergent} of ${result.transactions} transactions (see replay.divergences)`)
+    return result
+  } catch (error) {
+    warnings.push(`${name}: replay failed: ${(error as Error).message}`)
+    return undefined
+  }
+}

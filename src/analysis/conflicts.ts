@@ -1,0 +1,170 @@
+/**
+ * Conflicts between one contract's transactions. The contract's call
+ * transactions (not its deployment) are taken in recorded order as if they
+ * were one block: tests mostly mine one transaction per block, so only this
+ * view shows what a busy block of such calls would do. Pairs that really were
+ * in the same mined block are counted apart (`sameBlock`).
+ *
+ * Transaction j read-after-write conflicts with an earlier i when j reads a
+ * key of the contract's state (a storage slot or an account field of one of
+ * its addresses) whose last writer before j is i: that is what makes Block-STM
+ * re-execute j. Write-after-write (j writes a key that i wrote last) is
+ * counted only where j did not also read it, since a read-modify-write is
+ * already a read-after-write. Keys are qualified by session: two test
+ * processes deploying at the same address are different chains. Not counted:
+ * commutative credits (writes with a `delta`: the coinbase fee, plain ETH
+ * payments), writes that leave the value as it was (no-ops; the engine drops
+ * them), keys the caller marks ignored, and the senders' own nonces and
+ * balances, which say which test accounts sent the transactions, not how the
+ * contract is designed.
+ */
+import type { AccountField, Hex } from "../engine/types.js"
+import type { RecordedKey } from "../network/record.js"
+import type { AttributedTx } from "./attribution.js"
+import type { ConflictKind } from "./types.js"
+
+export interface KeyStats {
+  readonly id: string
+  readonly session: number
+  readonly address: Hex
+  readonly slot?: Hex
+  readonly field?: AccountField
+  /** Positions (in the contract's sequence) of transactions that changed it. */
+  readonly writers: number[]
+  /** Old and new values of each change, in order. */
+  readonly changes: { readonly position: number; readonly old: bigint; readonly new: bigint }[]
+  readers: number
+  /** Later transactions that read it after another wrote it. */
+  raw: number
+  /** Later transactions that wrote it, without reading, after another wrote it. */
+  waw: number
+  /** Writes recorded with old == new. */
+  noOpWrites: number
+}
+
+export interface PairStats {
+  readonly from: string
+  readonly to: string
+  readonly kind: ConflictKind
+  count: number
+  sameBlock: number
+  /** Key id -> how many of `count` involved it. */
+  readonly keys: Map<string, number>
+}
+
+export interface ConflictAnalysis {
+  /** The contract's call transactions, in recorded order. */
+  readonly sequence: readonly AttributedTx[]
+  /** The function (signature) each transaction of `sequence` called on the contract first. */
+  readonly functionOf: readonly string[]
+  /** For each transaction, the earlier ones it read-after-write depends on (positions). */
+  readonly dependencies: readonly (readonly number[])[]
+  readonly keys: ReadonlyMap<string, KeyStats>
+  readonly pairs: readonly PairStats[]
+  /** "from|to" -> transactions of `to` that came after at least one `from` transaction. */
+  readonly opportunities: ReadonlyMap<string, number>
+}
+
+export function keyId(session: number, key: RecordedKey): string {
+  return "slot" in key ? `${session}|${key.address}|${key.slot}` : `${session}|${key.address}|${key.field}`
+}
+
+export function storageOwnerId(session: number, address: Hex): string {
+  return `${session}|${address}`
+}
+
+export function analyzeConflicts(
+  sequence: readonly AttributedTx[],
+  functionOf: readonly string[],
+  owners: ReadonlySet<string>,
+  ignored: ReadonlySet<string> = new Set(),
+): ConflictAnalysis {
+  const keys = new Map<string, KeyStats>()
+  const lastWriter = new Map<string, number>()
+  const pairs = new Map<string, PairStats>()
+  const opportunities = new Map<string, number>()
+  const seen = new Set<string>()
+  const dependencies: number[][] = []
+
+  const statsOf = (session: number, key: RecordedKey): KeyStats => {
+    const id = keyId(session, key)
+    let stats = keys.get(id)
+    if (stats === undefined) {
+      stats = {
+        id,
+        session,
+        address: key.address,
+        ...("slot" in key ? { slot: key.slot } : { field: key.field }),
+        writers: [],
+        changes: [],
+        readers: 0,
+        raw: 0,
+        waw: 0,
+        noOpWrites: 0,
+      }
+      keys.set(id, stats)
+    }
+    return stats
+  }
+  const pair = (from: number, to: number, kind: ConflictKind, id: string, counted: Set<string>): void => {
+    const fromFn = functionOf[from] as string
+    const toFn = functionOf[to] as string
+    const pairKey = `${fromFn}|${toFn}|${kind}`
+    let stats = pairs.get(pairKey)
+    if (stats === undefined) pairs.set(pairKey, (stats = { from: fromFn, to: toFn, kind, count: 0, sameBlock: 0, keys: new Map() }))
+    stats.keys.set(id, (stats.keys.get(id) ?? 0) + 1)
+    if (counted.has(pairKey)) return
+    counted.add(pairKey)
+    stats.count++
+    const a = sequence[from] as AttributedTx
+    const b = sequence[to] as AttributedTx
+    if (a.session === b.session && a.tx.block === b.tx.block) stats.sameBlock++
+  }
+
+  sequence.forEach((entry, position) => {
+    const fn = functionOf[position] as string
+    for (const earlier of seen) opportunities.set(`${earlier}|${fn}`, (opportunities.get(`${earlier}|${fn}`) ?? 0) + 1)
+    seen.add(fn)
+    const owned = (key: RecordedKey): boolean => owners.has(storageOwnerId(entry.session, key.address)) && !ignored.has(keyId(entry.session, key))
+    const deps = new Set<number>()
+    const counted = new Set<string>()
+    const readIds = new Set<string>()
+    for (const read of entry.tx.reads) {
+      if (!owned(read)) continue
+      const id = keyId(entry.session, read)
+      if (readIds.has(id)) continue
+      readIds.add(id)
+      const stats = statsOf(entry.session, read)
+      stats.readers++
+      const writer = lastWriter.get(id)
+      if (writer === undefined) continue
+      stats.raw++
+      deps.add(writer)
+      pair(writer, position, "read-after-write", id, counted)
+    }
+    for (const write of entry.tx.writes) {
+      if (!owned(write) || write.delta !== undefined) continue
+      const id = keyId(entry.session, write)
+      const stats = statsOf(entry.session, write)
+      const before = BigInt(write.old)
+      const after = BigInt(write.new)
+      if (before === after) {
+        stats.noOpWrites++
+        continue
+      }
+      const writer = lastWriter.get(id)
+      if (writer !== undefined && !readIds.has(id)) {
+        stats.waw++
+        pair(writer, position, "write-after-write", id, counted)
+      }
+      stats.writers.push(position)
+      stats.changes.push({ position, old: before, new: after })
+    }
+    for (const write of entry.tx.writes) {
+      if (!owned(write) || write.delta !== undefined || BigInt(write.old) === BigInt(write.new)) continue
+      lastWriter.set(keyId(entry.session, write), position)
+    }
+    dependencies.push([...deps].sort((a, b) => a - b))
+  })
+  return { sequence, functionOf, dependencies, keys, pairs: [...pairs.values()], opportunities }
+}
