@@ -16,7 +16,7 @@ import { DEPLOY } from "./abi.js"
 import type { ContractArtifact } from "./artifacts.js"
 import { attributeTransactions, type AttributedTx, type ContractUse } from "./attribution.js"
 import { analyzeConflicts, storageOwnerId, type ConflictAnalysis } from "./conflicts.js"
-import { keccakHex } from "./format.js"
+import { keccakHex, shortAddress } from "./format.js"
 import { findRestoredSlots, type GuardProbe } from "./guards.js"
 import { hotSlots, ignoredSlots, slotDisplayName } from "./hotSlots.js"
 import { KnownSlots } from "./namespaces.js"
@@ -164,7 +164,7 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
       const stats = analysis.keys.get(id)
       if (stats === undefined) return id
       if (stats.slot !== undefined) return details.find((d) => d.slot.address === stats.address && d.slot.slot === stats.slot)?.slot.name ?? slotDisplayName(name, stats.slot, namer.name(stats.slot))
-      return `${name} (${stats.field} of ${stats.address})`
+      return `${name} (${stats.field === "balance" ? "ETH balance" : stats.field} of ${shortAddress(stats.address)})`
     }
     const bound = speedupBound(
       sequence.map((e) => e.gas),

@@ -7,13 +7,14 @@
  *
  * Transaction j read-after-write conflicts with an earlier i when j reads a
  * key of the contract's state (a storage slot or an account field of one of
- * its addresses) whose last writer before j is i: that is what makes Block-STM
- * re-execute j. Write-after-write (j writes a key that i wrote last) is
+ * its addresses) whose last writer before j is i, or that i credited (a
+ * commutative `delta`, e.g. a plain ETH payment) after that last write: that
+ * is what makes Block-STM re-execute j. Write-after-write (j writes a key that i wrote last) is
  * counted only where j did not also read it, since a read-modify-write is
  * already a read-after-write. Keys are qualified by session: two test
- * processes deploying at the same address are different chains. Not counted:
- * commutative credits (writes with a `delta`: the coinbase fee, plain ETH
- * payments), writes that leave the value as it was (no-ops; the engine drops
+ * processes deploying at the same address are different chains. Commutative
+ * credits (writes with a `delta`: the coinbase fee, plain ETH payments) do not
+ * conflict with each other, only with a later read. Not counted: writes that leave the value as it was (no-ops; the engine drops
  * them), keys the caller marks ignored, and the senders' own nonces and
  * balances, which say which test accounts sent the transactions, not how the
  * contract is designed.
@@ -81,6 +82,8 @@ export function analyzeConflicts(
 ): ConflictAnalysis {
   const keys = new Map<string, KeyStats>()
   const lastWriter = new Map<string, number>()
+  /** Transactions that credited a key (commutative deltas) since its last full write. */
+  const credits = new Map<string, number[]>()
   const pairs = new Map<string, PairStats>()
   const opportunities = new Map<string, number>()
   const seen = new Set<string>()
@@ -136,11 +139,13 @@ export function analyzeConflicts(
       readIds.add(id)
       const stats = statsOf(entry.session, read)
       stats.readers++
-      const writer = lastWriter.get(id)
-      if (writer === undefined) continue
+      const writers = [...(lastWriter.has(id) ? [lastWriter.get(id) as number] : []), ...(credits.get(id) ?? [])]
+      if (writers.length === 0) continue
       stats.raw++
-      deps.add(writer)
-      pair(writer, position, "read-after-write", id, counted)
+      for (const writer of writers) {
+        deps.add(writer)
+        pair(writer, position, "read-after-write", id, counted)
+      }
     }
     for (const write of entry.tx.writes) {
       if (!owned(write) || write.delta !== undefined) continue
@@ -161,8 +166,16 @@ export function analyzeConflicts(
       stats.changes.push({ position, old: before, new: after })
     }
     for (const write of entry.tx.writes) {
-      if (!owned(write) || write.delta !== undefined || BigInt(write.old) === BigInt(write.new)) continue
-      lastWriter.set(keyId(entry.session, write), position)
+      if (!owned(write) || BigInt(write.old) === BigInt(write.new)) continue
+      const id = keyId(entry.session, write)
+      if (write.delta !== undefined) {
+        const list = credits.get(id)
+        if (list === undefined) credits.set(id, [position])
+        else list.push(position)
+        continue
+      }
+      lastWriter.set(id, position)
+      credits.delete(id)
     }
     dependencies.push([...deps].sort((a, b) => a - b))
   })

@@ -5,8 +5,9 @@
  * never makes transactions conflict; the record alone shows only a read. To
  * say *why* the slot is harmless (and that a transient guard would be cheaper),
  * a few transactions per function are run again, one at a time over the state
- * they read, with a step hook that watches SSTORE: a slot stored at least twice
- * and left at its original value is a restored slot. Only transactions that
+ * they read, with a step hook that watches SSTORE: a slot stored and left at
+ * its original value is a restored slot (a guard when it held another value
+ * in between; a plain no-op write when it did not). Only transactions that
  * read a slot of the contract that no transaction ever changed are probed.
  */
 import { replayTransaction } from "../engine/index.js"
@@ -100,7 +101,6 @@ export async function findRestoredSlots(
       continue
     }
     for (const [id, values] of stores) {
-      if (values.length < 2) continue
       const [address, slot] = id.split("|") as [Hex, Hex]
       if (!owners.has(storageOwnerId(entry.session, address))) continue
       let read: { readonly slot: Hex; readonly value: Hex } | undefined

@@ -4,10 +4,11 @@
  * readers, read-after-write and write-after-write conflicts) and classified.
  * A slot is *structural* when it conflicts whatever the inputs: a fixed
  * variable, or a mapping entry under the same key in transactions whose
- * sender and arguments do not contain that key (a fee recipient, the pool in
- * `_balances[pool]`). It is *data-dependent* when every transaction that wrote
- * it took the key from its sender or its arguments (`_balances[msg.sender]`,
- * `_balances[to]`): those conflict only when users overlap, which tests that
+ * sender and arguments do not contain that key, from two senders or more (a
+ * fee recipient, the pool in `_balances[pool]`). It is *data-dependent* when
+ * at least half of the transactions that wrote it took the key from their
+ * sender or arguments (`_balances[msg.sender]`, `_balances[to]`, `_owners[id]`
+ * of a transfer), or when one sender wrote it: those conflict only when users overlap, which tests that
  * reuse a few accounts overstate. Slots in several sessions at the same
  * address and slot are reported together. Also the slots that transactions
  * set and restored (`guards.ts`), which are ignored with the reason.
@@ -72,17 +73,24 @@ function classify(name: SlotName, writers: readonly AttributedTx[]): { kind: Slo
     }
     return name.keys.some((key) => key === sender || words.has(key))
   }
-  if (writers.every(fromInputs)) {
-    return { kind: "data-dependent", reason: "keyed by the sender or an argument: transactions conflict on it only when they share that key" }
+  const derived = writers.filter(fromInputs).length
+  if (derived * 2 >= writers.length) {
+    return {
+      kind: "data-dependent",
+      reason: `keyed by the sender or an argument (in ${derived} of ${writers.length} writes): transactions conflict on it only when they share that key`,
+    }
   }
-  if (writers.length >= 2) {
+  if (senders >= 2) {
     const entry = name.leaves[0]?.path ?? "entry"
     return {
       kind: "structural",
-      reason: `the same entry ${entry} in ${writers.length} transactions from ${senders} sender${senders === 1 ? "" : "s"}, under a key not taken from their senders or arguments`,
+      reason: `the same entry ${entry} in ${writers.length} transactions from ${senders} senders, mostly under a key not taken from their senders or arguments`,
     }
   }
-  return { kind: "data-dependent", reason: "a mapping or array entry that one transaction wrote" }
+  return {
+    kind: "data-dependent",
+    reason: writers.length === 1 ? "a mapping or array entry that one transaction wrote" : "a mapping or array entry that only one sender wrote: it conflicts only with that sender's own transactions",
+  }
 }
 
 export interface HotSlotOptions {

@@ -23,13 +23,15 @@ export interface RawFields {
   readonly data: Uint8Array
 }
 
-function decodeList(raw: Uint8Array): { type: number; fields: Uint8Array[] } {
+type Field = Uint8Array | Field[]
+
+function decodeList(raw: Uint8Array): { type: number; fields: Field[] } {
   const first = raw[0]
   if (first === undefined) throw new RawTransactionError("empty transaction")
   const type = first >= 0xc0 ? 0 : first
   const decoded = RLP.decode(type === 0 ? raw : raw.subarray(1))
-  if (!Array.isArray(decoded) || decoded.some((f) => !(f instanceof Uint8Array))) throw new RawTransactionError(`malformed type ${type} transaction`)
-  return { type, fields: decoded as Uint8Array[] }
+  if (!Array.isArray(decoded)) throw new RawTransactionError(`malformed type ${type} transaction`)
+  return { type, fields: decoded as Field[] }
 }
 
 /** Indexes of nonce, gas limit, to, value and data in the RLP list. */
@@ -48,19 +50,25 @@ function layout(type: number): { nonce: number; gasLimit: number; to: number; va
   }
 }
 
-const big = (bytes: Uint8Array | undefined): bigint => (bytes === undefined || bytes.length === 0 ? 0n : BigInt(bytesToHex(bytes)))
+function scalar(field: Field | undefined, what: string): Uint8Array {
+  if (field === undefined) return new Uint8Array()
+  if (!(field instanceof Uint8Array)) throw new RawTransactionError(`malformed transaction: ${what} is a list`)
+  return field
+}
+
+const big = (bytes: Uint8Array): bigint => (bytes.length === 0 ? 0n : BigInt(bytesToHex(bytes)))
 
 export function decodeRaw(raw: Hex | Uint8Array): RawFields {
   const { type, fields } = decodeList(typeof raw === "string" ? hexToBytes(raw) : raw)
   const at = layout(type)
-  const to = fields[at.to]
+  const to = scalar(fields[at.to], "to")
   return {
     type,
-    nonce: big(fields[at.nonce]),
-    gasLimit: big(fields[at.gasLimit]),
-    ...(to !== undefined && to.length === 20 ? { to: bytesToHex(to) } : {}),
-    value: big(fields[at.value]),
-    data: fields[at.data] ?? new Uint8Array(),
+    nonce: big(scalar(fields[at.nonce], "nonce")),
+    gasLimit: big(scalar(fields[at.gasLimit], "gas limit")),
+    ...(to.length === 20 ? { to: bytesToHex(to) } : {}),
+    value: big(scalar(fields[at.value], "value")),
+    data: scalar(fields[at.data], "data"),
   }
 }
 

@@ -47,7 +47,7 @@ export function suggestionsFor(details: readonly SlotDetail[], ignored: readonly
         message: `${slot.name} is written by ${list(fns)} in ${share}: a supply that changes on every transfer makes all transfers conflict.`,
         fix: "Leave the total supply alone in transfers: take fees as a transfer to a fee account instead of burning or minting, or track the figure off-chain from Transfer events.",
       })
-    } else if (counter !== undefined) {
+    } else if (counter !== undefined && timestamp === undefined) {
       found.push({
         ...base,
         pattern: "global-counter",

@@ -1,0 +1,381 @@
+/**
+ * analyzeRun over real runs: contracts compiled with solc, deployed and called
+ * through a PevmProvider with recording on (batches mined as one block), the
+ * run record taken and analysed. Each scenario is its own chain, so each
+ * record holds only its contracts.
+ */
+import { expect } from "chai"
+
+import { analyzeRun, shortAddress, type AnalysisReport, type AnalyzeOptions, type ContractReport } from "../../src/analysis/index.js"
+import { shutdownExecutors } from "../../src/engine/index.js"
+import type { Hex } from "../../src/engine/types.js"
+import { ACCOUNTS, TestChain, fakeAddress, testArtifacts } from "./helpers.js"
+
+const TOKENS = 10n ** 21n
+
+function contract(report: AnalysisReport, name: string): ContractReport {
+  const found = report.contracts.find((c) => c.name === name)
+  if (found === undefined) throw new Error(`no ${name} in the report: ${report.contracts.map((c) => c.name).join(", ")}`)
+  return found
+}
+
+/** Runs `scenario` on a fresh chain and analyses what it recorded. */
+async function analyse(scenario: (chain: TestChain) => Promise<void>, options: AnalyzeOptions = {}): Promise<AnalysisReport> {
+  const chain = new TestChain()
+  try {
+    await scenario(chain)
+    return await analyzeRun(chain.record(), testArtifacts(), { replay: { workers: 2 }, ...options })
+  } finally {
+    await chain.close()
+  }
+}
+
+async function fundAll(chain: TestChain, addresses: readonly Hex[]): Promise<void> {
+  for (const address of addresses) await chain.fund(address)
+}
+
+const senders = (n: number, tag: string): Hex[] => Array.from({ length: n }, (_, i) => fakeAddress(`${tag}-sender-${i}`))
+
+describe("analysis: analyzeRun on recorded runs", function () {
+  after(() => shutdownExecutors())
+
+  describe("an NFT minted through a global counter", function () {
+    let report: AnalysisReport
+    const minters = senders(16, "nft")
+    before(async function () {
+      report = await analyse(async (chain) => {
+        await fundAll(chain, minters)
+        const nft = await chain.deploy("Nft")
+        await chain.automine(false)
+        for (const m of minters.slice(0, 8)) await chain.send(m, nft, "Nft", "mint")
+        await chain.mine()
+        for (const m of minters.slice(8)) await chain.send(m, nft, "Nft", "mint")
+        // Token 3 goes from minter 3 to 0x7099…79C8 and on to minter 5: _owners[3] has three writers, two keyed by an argument.
+        await chain.send(minters[3] as Hex, nft, "Nft", "transfer", [ACCOUNTS[1], 3n])
+        await chain.mine()
+        await chain.send(ACCOUNTS[1] as Hex, nft, "Nft", "transfer", [minters[5], 3n])
+        await chain.mine()
+      })
+    })
+
+    it("attributes every call to Nft.mint and the deployment to (deploy)", function () {
+      const nft = contract(report, "Nft")
+      expect(nft.transactions).to.equal(19)
+      expect(nft.deployments).to.equal(1)
+      expect(nft.directTransactions).to.equal(18)
+      expect(nft.functions.map((f) => [f.signature, f.transactions])).to.deep.equal([
+        ["mint()", 16],
+        ["transfer(address,uint256)", 2],
+        ["(deploy)", 1],
+      ])
+      expect(nft.functions[0]?.selector).to.equal("0x1249c58b")
+      expect(nft.addresses).to.have.length(1)
+      expect(report.totals.transactions).to.equal(19)
+      expect(report.totals.unattributedTransactions).to.equal(0)
+    })
+
+    it("reports the counter as the structural hot slot, with the counter suggestion and a bound near 1", function () {
+      const nft = contract(report, "Nft")
+      const counter = nft.hotSlots[0]
+      expect(counter).to.deep.include({ name: "Nft.nextId", named: true, kind: "structural", writers: 16, type: "uint256" })
+      expect(counter?.slot).to.equal(`0x${"0".repeat(64)}`)
+      expect(counter?.writeShare).to.be.closeTo(16 / 18, 1e-9)
+      expect(counter?.conflicts).to.equal(15)
+      expect(counter?.functions).to.deep.equal(["mint()"])
+      expect(nft.speedupBound.transactions).to.equal(18)
+      expect(nft.speedupBound.bound).to.be.below(1.2)
+      expect(nft.speedupBound.longestChain).to.be.at.least(16)
+      const suggestion = nft.suggestions.find((s) => s.pattern === "global-counter")
+      expect(suggestion).to.deep.include({ slot: "Nft.nextId", functions: ["mint()"] })
+      expect(suggestion?.fix).to.match(/shard/i)
+      expect(nft.suggestions.map((s) => s.slot)).to.not.include("Nft._owners[3]")
+    })
+
+    it("shows mint -> mint read-after-write conflicts at rate 1, both over the history and within mined blocks", function () {
+      const pair = contract(report, "Nft").conflicts.find((c) => c.from === "mint()" && c.to === "mint()" && c.kind === "read-after-write")
+      expect(pair).to.deep.include({ count: 15, rate: 1 })
+      // Two batches of 8: 7 + 7 of the 15 followed a mint in their own block; one followed the other block.
+      expect(pair?.sameBlockCount).to.equal(14)
+      expect(pair?.slots[0]).to.equal("Nft.nextId")
+    })
+
+    it("calls an entry keyed by an argument data-dependent", function () {
+      const owner = contract(report, "Nft").hotSlots.find((s) => s.name === "Nft._owners[3]")
+      expect(owner).to.deep.include({ kind: "data-dependent", writers: 3 })
+      expect(owner?.kindReason).to.match(/sender or an argument \(in 2 of 3 writes\)/)
+    })
+
+    it("replays the mints through the engine, sequential and parallel, faithfully", function () {
+      const replay = contract(report, "Nft").replay
+      expect(replay).to.not.equal(undefined)
+      expect(replay).to.deep.include({ transactions: 18, capped: false, workers: 2, divergent: 0, fellBack: false })
+      expect(replay?.incarnations).to.equal((replay?.transactions ?? 0) + (replay?.reExecutions ?? 0))
+      expect(replay?.sequentialMs).to.be.greaterThan(0)
+      expect(replay?.parallelMs).to.be.greaterThan(0)
+      expect(replay?.speedup).to.be.closeTo((replay?.sequentialMs ?? 0) / (replay?.parallelMs ?? 1), 0.01)
+    })
+  })
+
+  describe("an OpenZeppelin ERC-20 with disjoint transfers", function () {
+    let report: AnalysisReport
+    const holders = senders(24, "erc20")
+    before(async function () {
+      report = await analyse(async (chain) => {
+        await fundAll(chain, holders)
+        const token = await chain.deploy("Token", [holders, TOKENS])
+        await chain.automine(false)
+        for (const [i, h] of holders.entries()) {
+          await chain.send(h, token, "Token", "transfer", [fakeAddress(`erc20-recipient-${i}`), 5n])
+          if (i === 11) await chain.mine()
+        }
+        await chain.mine()
+      })
+    })
+
+    it("has no structural hot slot, no conflicts, and a bound of at least 0.8 x the transactions", function () {
+      const token = contract(report, "Token")
+      expect(token.functions[0]).to.deep.include({ signature: "transfer(address,uint256)", transactions: 24, reverted: 0 })
+      expect(token.hotSlots.filter((s) => s.kind === "structural")).to.deep.equal([])
+      expect(token.conflicts).to.deep.equal([])
+      expect(token.speedupBound.transactions).to.equal(24)
+      expect(token.speedupBound.bound).to.be.at.least(0.8 * 24)
+      expect(token.speedupBound.longestChain).to.equal(1)
+      expect(token.suggestions).to.deep.equal([])
+    })
+
+    it("replays without re-executions or divergences", function () {
+      const replay = contract(report, "Token").replay
+      expect(replay).to.deep.include({ transactions: 24, divergent: 0, reExecutions: 0, validationAborts: 0 })
+    })
+  })
+
+  describe("a token that burns a fee and counts on every transfer", function () {
+    let report: AnalysisReport
+    const holders = senders(12, "fee")
+    before(async function () {
+      report = await analyse(async (chain) => {
+        await fundAll(chain, holders)
+        const token = await chain.deploy("FeeToken", [holders, TOKENS])
+        await chain.automine(false)
+        for (const [i, h] of holders.entries()) await chain.send(h, token, "FeeToken", "transfer", [fakeAddress(`fee-recipient-${i}`), 1000n])
+        await chain.mine()
+      })
+    })
+
+    it("flags the total supply and the transfer counter, each with its suggestion", function () {
+      const token = contract(report, "FeeToken")
+      const supply = token.hotSlots.find((s) => s.name === "FeeToken._totalSupply")
+      const counter = token.hotSlots.find((s) => s.name === "FeeToken.transferCount")
+      expect(supply).to.deep.include({ kind: "structural", writers: 12, writeShare: 1, conflicts: 11 })
+      expect(counter).to.deep.include({ kind: "structural", writers: 12, writeShare: 1, conflicts: 11 })
+      const patterns = token.suggestions.map((s) => [s.pattern, s.slot, s.functions])
+      expect(patterns).to.deep.include(["total-supply", "FeeToken._totalSupply", ["transfer(address,uint256)"]])
+      expect(patterns).to.deep.include(["global-counter", "FeeToken.transferCount", ["transfer(address,uint256)"]])
+      expect(token.speedupBound.bound).to.be.below(1.2)
+      // The burn's _balances[0x0] is never written (a burn only lowers the supply), so no balance is structural.
+      expect(token.hotSlots.filter((s) => s.kind === "structural").map((s) => s.name).sort()).to.deep.equal(["FeeToken._totalSupply", "FeeToken.transferCount"])
+    })
+  })
+
+  describe("constant-product pools", function () {
+    const traders = senders(16, "pool")
+    const swaps = async (chain: TestChain, pools: number): Promise<void> => {
+      await fundAll(chain, traders)
+      const addresses: Hex[] = []
+      for (let i = 0; i < pools; i++) addresses.push(await chain.deploy("Pool", [10n ** 24n, 10n ** 24n]))
+      await chain.automine(false)
+      for (const [i, t] of traders.entries()) await chain.send(t, addresses[i % pools] as Hex, "Pool", "swap0for1", [1000n + BigInt(i)])
+      await chain.mine()
+    }
+
+    it("one pool: every swap writes the packed reserves, a structural hot slot, and the bound is near 1", async function () {
+      const pool = contract(await analyse((chain) => swaps(chain, 1)), "Pool")
+      const reserves = pool.hotSlots[0]
+      expect(reserves?.name).to.equal("Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast")
+      expect(reserves?.packed).to.deep.equal(["reserve0", "reserve1", "blockTimestampLast"])
+      expect(reserves).to.deep.include({ kind: "structural", writers: 16, writeShare: 1, conflicts: 15 })
+      expect(pool.speedupBound.bound).to.be.below(1.2)
+      expect(pool.suggestions.map((s) => s.pattern)).to.deep.equal(["global-accumulator"])
+      expect(pool.suggestions[0]?.message).to.include("Pool.reserve0")
+    })
+
+    it("eight pools: no reserve slot is written by more than an eighth of the swaps, and the bound is high", async function () {
+      const pool = contract(await analyse((chain) => swaps(chain, 8)), "Pool")
+      expect(pool.addresses).to.have.length(8)
+      const reserves = pool.hotSlots.filter((s) => s.name.startsWith("Pool.reserve0"))
+      expect(reserves).to.have.length(8)
+      for (const slot of reserves) expect(slot.writeShare).to.be.at.most(2 / 16)
+      expect(Math.max(...pool.hotSlots.map((s) => s.writeShare))).to.be.at.most(2 / 16)
+      expect(pool.speedupBound.bound).to.be.at.least(7)
+      expect(pool.suggestions).to.deep.equal([])
+    })
+  })
+
+  describe("storage reentrancy guards", function () {
+    let report: AnalysisReport
+    const users = senders(12, "guard")
+    before(async function () {
+      report = await analyse(async (chain) => {
+        await fundAll(chain, users)
+        const vault = await chain.deploy("Vault")
+        const locked = await chain.deploy("Locked")
+        await chain.automine(false)
+        for (const u of users) await chain.send(u, vault, "Vault", "deposit", [], 10n ** 18n)
+        await chain.mine()
+        for (const [i, u] of users.entries()) {
+          await chain.send(u, locked, "Locked", "note", [BigInt(i + 1)])
+          if (i % 2 === 0) await chain.send(u, vault, "Vault", "withdraw", [10n ** 17n])
+        }
+        await chain.mine()
+      })
+    })
+
+    it("does not count OpenZeppelin's guard slot as a conflict, and says why", function () {
+      const vault = contract(report, "Vault")
+      expect(vault.ignoredSlots).to.have.length(1)
+      const guard = vault.ignoredSlots[0]
+      expect(guard).to.deep.include({ name: "Vault.ReentrancyGuard._status", reason: "storage-reentrancy-guard", transactions: 18 })
+      expect(guard?.slot).to.equal("0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00")
+      expect(guard?.functions).to.deep.equal(["deposit()", "withdraw(uint256)"])
+      expect(guard?.explanation).to.match(/1 -> 2 -> 1/)
+      expect(guard?.explanation).to.match(/engine drops the write/)
+      expect(vault.hotSlots.map((s) => s.slot)).to.not.include(guard?.slot)
+      for (const pair of vault.conflicts) expect(pair.slots).to.not.include(guard?.name)
+      // Deposits credit the vault's ETH balance commutatively and write per-user balances: they never conflict.
+      expect(vault.conflicts.filter((c) => c.from === "deposit()" && c.to === "deposit()")).to.deep.equal([])
+      // Withdrawals debit the vault's ETH balance, which every deposit before them credited: that is the real conflict.
+      const vaultEth = `Vault (ETH balance of ${shortAddress(vault.addresses[0] as string)})`
+      const withdrawals = vault.conflicts.find((c) => c.from === "deposit()" && c.to === "withdraw(uint256)")
+      expect(withdrawals).to.deep.include({ kind: "read-after-write", count: 6, rate: 1 })
+      expect(withdrawals?.slots).to.include(vaultEth)
+      expect(vault.conflicts.find((c) => c.from === "withdraw(uint256)" && c.to === "withdraw(uint256)")?.slots).to.deep.equal([vaultEth])
+      expect(vault.hotSlots.every((s) => s.kind === "data-dependent")).to.equal(true)
+      const suggestion = vault.suggestions.find((s) => s.pattern === "storage-reentrancy-guard")
+      expect(suggestion?.slot).to.equal("Vault.ReentrancyGuard._status")
+      expect(suggestion?.fix).to.match(/EIP-1153/)
+    })
+
+    it("finds a guard kept in an ordinary state variable too, by its layout name", function () {
+      const locked = contract(report, "Locked")
+      expect(locked.ignoredSlots.map((s) => [s.name, s.reason, s.transactions])).to.deep.equal([["Locked.locked", "storage-reentrancy-guard", 12]])
+      expect(locked.conflicts).to.deep.equal([])
+      expect(locked.speedupBound.bound).to.be.at.least(0.8 * 12)
+      expect(locked.suggestions.map((s) => [s.pattern, s.slot])).to.deep.equal([["storage-reentrancy-guard", "Locked.locked"]])
+    })
+
+    it("leaves guard detection off when asked, and then reports no ignored slot", async function () {
+      const plain = await analyse(
+        async (chain) => {
+          await fundAll(chain, users.slice(0, 3))
+          const locked = await chain.deploy("Locked")
+          for (const u of users.slice(0, 3)) await chain.send(u, locked, "Locked", "note", [7n])
+        },
+        { detectGuards: false, replay: false },
+      )
+      expect(contract(plain, "Locked").ignoredSlots).to.deep.equal([])
+      expect(contract(plain, "Locked").replay).to.equal(undefined)
+    })
+  })
+
+  describe("a token called through a router", function () {
+    let report: AnalysisReport
+    const holders = senders(8, "router")
+    before(async function () {
+      report = await analyse(async (chain) => {
+        await fundAll(chain, holders)
+        const token = await chain.deploy("Token", [holders, TOKENS])
+        const router = await chain.deploy("Router")
+        await chain.automine(false)
+        for (const h of holders) await chain.send(h, token, "Token", "approve", [router, 10n ** 20n])
+        await chain.mine()
+        for (const [i, h] of holders.entries()) await chain.send(h, router, "Router", "pay", [token, fakeAddress(`router-recipient-${i}`), 7n])
+        await chain.mine()
+      })
+    })
+
+    it("counts the router's calls for the token's transferFrom, and the router (with an immutable) is matched", function () {
+      const token = contract(report, "Token")
+      const router = contract(report, "Router")
+      expect(token.transactions).to.equal(17)
+      expect(token.directTransactions).to.equal(8)
+      expect(token.functions.map((f) => [f.signature, f.transactions])).to.deep.include(["transferFrom(address,address,uint256)", 8])
+      expect(router.functions.map((f) => [f.signature, f.transactions])).to.deep.include(["pay(address,address,uint256)", 8])
+    })
+
+    it("names allowances with both keys and sees approve -> transferFrom conflicts on them", function () {
+      const token = contract(report, "Token")
+      const allowance = token.hotSlots.find((s) => s.name.startsWith("Token._allowances["))
+      expect(allowance?.name).to.match(/^Token\._allowances\[0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\]\[0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\]$/)
+      expect(allowance).to.deep.include({ kind: "data-dependent", writers: 2 })
+      const pair = token.conflicts.find((c) => c.from === "approve(address,uint256)" && c.to === "transferFrom(address,address,uint256)")
+      expect(pair).to.deep.include({ kind: "read-after-write", count: 8, rate: 1, sameBlockCount: 0 })
+    })
+  })
+
+  describe("a registry with a shared array and a last-updated timestamp", function () {
+    it("suggests against the array push and the global timestamp", async function () {
+      const members = senders(10, "registry")
+      const report = await analyse(async (chain) => {
+        await fundAll(chain, members)
+        const registry = await chain.deploy("Registry")
+        await chain.automine(false)
+        // Two joins per block: the timestamp changes from block to block.
+        for (const [i, m] of members.entries()) {
+          await chain.send(m, registry, "Registry", "join", [BigInt(i + 1)])
+          if (i % 2 === 1) await chain.mine()
+        }
+      })
+      const registry = contract(report, "Registry")
+      expect(registry.hotSlots.find((s) => s.name === "Registry.members")).to.deep.include({ kind: "structural", writers: 10, type: "address[]" })
+      const patterns = new Map(registry.suggestions.map((s) => [s.slot, s]))
+      expect(patterns.get("Registry.members")?.pattern).to.equal("array-length")
+      expect(patterns.get("Registry.lastUpdate")?.pattern).to.equal("global-accumulator")
+      expect(patterns.get("Registry.lastUpdate")?.message).to.match(/last-updated timestamp/)
+      expect(registry.hotSlots.find((s) => s.name === "Registry.lastUpdate")).to.deep.include({ kind: "structural", writers: 5 })
+    })
+  })
+
+  describe("replay divergences and progress", function () {
+    it("says when the replay differs from the record (a snapshot revert in between)", async function () {
+      const user = ACCOUNTS[1] as Hex
+      const steps: [number, number, string][] = []
+      const report = await analyse(
+        async (chain) => {
+          const vault = await chain.deploy("Vault")
+          await chain.send(user, vault, "Vault", "deposit", [], 10n ** 18n)
+          const snapshot = await chain.call("evm_snapshot")
+          await chain.send(user, vault, "Vault", "withdraw", [10n ** 18n])
+          await chain.call("evm_revert", [snapshot])
+          await chain.send(user, vault, "Vault", "withdraw", [10n ** 18n])
+        },
+        { onProgress: (done, total, label) => steps.push([done, total, label]) },
+      )
+      const replay = contract(report, "Vault").replay
+      expect(replay?.transactions).to.equal(3)
+      expect(replay?.divergent).to.equal(1)
+      expect(replay?.divergences[0]).to.match(/reverted in the replay .*succeeded in the record/)
+      expect(report.warnings.some((w) => w.startsWith("Vault: the replay differs from the record for 1 of 3"))).to.equal(true)
+      // Progress: never backwards, ends at the total, and names the replay while it runs.
+      expect(steps.length).to.be.greaterThan(3)
+      for (let i = 1; i < steps.length; i++) expect((steps[i] as [number])[0]).to.be.at.least((steps[i - 1] as [number])[0])
+      const last = steps.at(-1) as [number, number, string]
+      expect(last[0]).to.equal(last[1])
+      expect(steps.some(([, , label]) => /^replaying Vault: parallel run/.test(label))).to.equal(true)
+    })
+
+    it("caps the replay at maxTransactions", async function () {
+      const minters = senders(6, "cap")
+      const report = await analyse(
+        async (chain) => {
+          await fundAll(chain, minters)
+          const nft = await chain.deploy("Nft")
+          await chain.automine(false)
+          for (const m of minters) await chain.send(m, nft, "Nft", "mint")
+          await chain.mine()
+        },
+        { replay: { workers: 2, maxTransactions: 4, repeat: 1 } },
+      )
+      expect(contract(report, "Nft").replay).to.deep.include({ transactions: 4, capped: true, divergent: 0 })
+    })
+  })
+})
