@@ -16,7 +16,8 @@ async function deployToken() {
 
 /**
  * Sends transactions with automine off, then mines them all in ONE block
- * (the block that the parallel EVM executes concurrently).
+ * (the block that the parallel EVM executes concurrently). Returns every
+ * receipt, reverted ones included, in the order the transactions were sent.
  */
 async function mineInOneBlock(send: () => Promise<TransactionResponse[]>): Promise<TransactionReceipt[]> {
   await ethers.provider.send("evm_setAutomine", [false]);
@@ -27,7 +28,8 @@ async function mineInOneBlock(send: () => Promise<TransactionResponse[]>): Promi
   } finally {
     await ethers.provider.send("evm_setAutomine", [true]);
   }
-  const receipts = await Promise.all(sent.map((tx) => tx.wait()));
+  const receipts = await Promise.all(sent.map((tx) => ethers.provider.getTransactionReceipt(tx.hash)));
+  expect(new Set(receipts.map((r) => r?.blockNumber)).size, "all in one block").to.equal(1);
   return receipts.map((receipt) => {
     if (receipt === null) throw new Error("transaction was not mined");
     return receipt;
@@ -226,6 +228,67 @@ describe("MeridianToken", function () {
       for (let i = 0; i < SENDERS; i++) {
         expect(await token.balanceOf(recipients[i])).to.equal(amount(i));
         expect(await token.balanceOf(senders[i].address)).to.equal(FUNDS - amount(i));
+      }
+
+      // The block's Transfer events, as a dapp would read them.
+      const events = await token.queryFilter(token.filters.Transfer(), blockNumber, blockNumber);
+      expect(events).to.have.length(SENDERS);
+      expect(events.reduce((sum, event) => sum + event.args.value, 0n)).to.equal(
+        recipients.reduce((sum, _, i) => sum + amount(i), 0n),
+      );
+    });
+
+    it("mines permits and the transfers they allow in the same block", async function () {
+      const { token, senders, owner: relayer } = await loadFixture(deployWithHolders);
+      const holders = senders.slice(0, 20);
+      const spenders = await fundedWallets(holders.length, "meridian-spender");
+      const { chainId } = await ethers.provider.getNetwork();
+      const domain = { name: "Meridian", version: "1", chainId, verifyingContract: await token.getAddress() };
+      const types = {
+        Permit: [
+          { name: "owner", type: "address" },
+          { name: "spender", type: "address" },
+          { name: "value", type: "uint256" },
+          { name: "nonce", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      };
+      const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
+      const value = ethers.parseEther("2");
+      const permits = await Promise.all(
+        holders.map(async (holder, i) => {
+          const message = { owner: holder.address, spender: spenders[i].address, value, nonce: 0n, deadline };
+          return { message, signature: ethers.Signature.from(await holder.signTypedData(domain, types, message)) };
+        }),
+      );
+
+      const receipts = await mineInOneBlock(async () => {
+        // The relayer submits every permit (one sender: consecutive nonces), with a higher tip
+        // than the spenders', so that the block orders the permits first...
+        const tip = { maxPriorityFeePerGas: ethers.parseUnits("5", "gwei"), maxFeePerGas: ethers.parseUnits("50", "gwei") };
+        const sent: TransactionResponse[] = [];
+        for (const { message, signature } of permits) {
+          const { v, r, s } = signature;
+          sent.push(await token.connect(relayer).permit(message.owner, message.spender, value, deadline, v, r, s, tip));
+        }
+        // ...and each spender uses its allowance in the same block. Gas estimation would run
+        // before the permits are mined, so the gas limit is given.
+        const spends = await Promise.all(
+          spenders.map((spender, i) =>
+            token.connect(spender).transferFrom(holders[i].address, spender.address, value, { gasLimit: 100_000n }),
+          ),
+        );
+        return [...sent, ...spends];
+      });
+
+      expect(receipts.map((r) => r.status)).to.deep.equal(receipts.map(() => 1));
+      // Permits first (indexes 0..19), then the transfers.
+      expect(receipts.slice(0, holders.length).map((r) => r.index)).to.deep.equal(holders.map((_, i) => i));
+      for (let i = 0; i < holders.length; i++) {
+        expect(await token.balanceOf(spenders[i].address)).to.equal(value);
+        expect(await token.balanceOf(holders[i].address)).to.equal(FUNDS - value);
+        expect(await token.allowance(holders[i].address, spenders[i].address)).to.equal(0n);
+        expect(await token.nonces(holders[i].address)).to.equal(1n);
       }
     });
 
