@@ -357,7 +357,7 @@ describe("analysis: analyzeRun on recorded runs", function () {
       expect(report.warnings.some((w) => w.startsWith("Vault: the replay differs from the record for 1 of 3"))).to.equal(true)
       // Progress: never backwards, ends at the total, and names the replay while it runs.
       expect(steps.length).to.be.greaterThan(3)
-      for (let i = 1; i < steps.length; i++) expect((steps[i] as [number])[0]).to.be.at.least((steps[i - 1] as [number])[0])
+      for (let i = 1; i < steps.length; i++) expect(steps[i]?.[0]).to.be.at.least(steps[i - 1]?.[0] ?? 0)
       const last = steps.at(-1) as [number, number, string]
       expect(last[0]).to.equal(last[1])
       expect(steps.some(([, , label]) => /^replaying Vault: parallel run/.test(label))).to.equal(true)
