@@ -48,6 +48,44 @@ async function mineInOneBlock(send: () => Promise<TransactionResponse[]>): Promi
   });
 }
 
+type Pools = Awaited<ReturnType<typeof deployPools>>["pools"];
+type TestToken = Pools[number]["token0"];
+interface Trade {
+  wallet: Wallet;
+  pool: Pools[number]["pool"];
+  tokenIn: TestToken;
+  tokenOut: TestToken;
+  amountIn: bigint;
+}
+
+/**
+ * Replays a block's swaps in its order, in JavaScript, from the reserves before
+ * it: every swap must have got what a sequential execution gives, and the pools
+ * must end with the replayed reserves.
+ */
+async function expectSequentialPricing(
+  pools: Pools,
+  reservesBefore: Map<string, [bigint, bigint]>,
+  swaps: { receipt: TransactionReceipt; trade: Trade }[],
+): Promise<void> {
+  const reserves = new Map(reservesBefore);
+  for (const { receipt, trade } of [...swaps].sort((x, y) => x.receipt.index - y.receipt.index)) {
+    const address = await trade.pool.getAddress();
+    const [r0, r1] = reserves.get(address) as [bigint, bigint];
+    const sellsToken0 = (await trade.tokenIn.getAddress()) === (await trade.pool.token0());
+    const out = sellsToken0 ? amountOut(trade.amountIn, r0, r1) : amountOut(trade.amountIn, r1, r0);
+    reserves.set(address, sellsToken0 ? [r0 + trade.amountIn, r1 - out] : [r0 - out, r1 + trade.amountIn]);
+    const swap = receipt.logs.map((log) => trade.pool.interface.parseLog(log)).find((log) => log?.name === "Swap");
+    expect(swap?.args.amountOut, `swap at index ${receipt.index}`).to.equal(out);
+    expect(await trade.tokenOut.balanceOf(trade.wallet.address), `received at index ${receipt.index}`).to.equal(out);
+  }
+  for (const { pool } of pools) {
+    const [r0, r1] = reserves.get(await pool.getAddress()) as [bigint, bigint];
+    expect(await pool.reserve0()).to.equal(r0);
+    expect(await pool.reserve1()).to.equal(r1);
+  }
+}
+
 async function deployAmm() {
   const [deployer, lp, trader, other] = await ethers.getSigners();
   const factory = await ethers.deployContract("Factory");
@@ -113,6 +151,34 @@ describe("AMM", function () {
         .to.be.revertedWithCustomError(factory, "PoolExists")
         .withArgs(await factory.getPool(a, b));
       await expect(factory.createPool(a, a)).to.be.revertedWithCustomError(factory, "IdenticalTokens").withArgs(a);
+    });
+  });
+
+  describe("Pools created in one block", function () {
+    it("gives every pool the address of the factory's nonce in block order", async function () {
+      const { factory, tokens } = await loadFixture(deployAmm);
+      const signers = await ethers.getSigners();
+      const addresses = await Promise.all(tokens.map((t) => t.getAddress()));
+      const pairs = addresses.flatMap((a, i) => addresses.slice(i + 1).map((b) => [a, b] as const)); // all 6 pairs
+
+      const receipts = await mineInOneBlock(() =>
+        Promise.all(pairs.map(([a, b], i) => factory.connect(signers[4 + i]).createPool(a, b))),
+      );
+      expect(receipts.map((r) => r.status)).to.deep.equal(receipts.map(() => 1));
+      expect(await factory.poolCount()).to.equal(BigInt(pairs.length));
+
+      const factoryAddress = await factory.getAddress();
+      for (const receipt of [...receipts].sort((x, y) => x.index - y.index)) {
+        const created = receipt.logs.map((log) => factory.interface.parseLog(log)).find((log) => log?.name === "PoolCreated");
+        const index = created?.args.index as bigint;
+        // The factory's nonce starts at 1 and each creation takes the next one, in block order.
+        expect(index).to.equal(BigInt(receipt.index));
+        expect(created?.args.pool).to.equal(ethers.getCreateAddress({ from: factoryAddress, nonce: index + 1n }));
+        expect(await factory.allPools(index)).to.equal(created?.args.pool);
+        const [a, b] = pairs[receipts.indexOf(receipt)];
+        expect(await factory.getPool(a, b)).to.equal(created?.args.pool);
+        expect(await ethers.provider.getCode(created?.args.pool)).to.not.equal("0x");
+      }
     });
   });
 
@@ -255,28 +321,8 @@ describe("AMM", function () {
       );
       expect(receipts.every((r) => r.status === 1)).to.equal(true);
 
-      // Replay the block in its order, in JavaScript: every swap must get what a sequential execution gives.
-      const byIndex = receipts.map((receipt, i) => ({ receipt, p: plan[i] })).sort((x, y) => x.receipt.index - y.receipt.index);
-      const received = new Map<string, bigint>();
-      for (const { receipt, p } of byIndex) {
-        const address = await p.pool.getAddress();
-        const [r0, r1] = reserves.get(address) as [bigint, bigint];
-        const sellsToken0 = (await p.tokenIn.getAddress()) === (await p.pool.token0());
-        const out = sellsToken0 ? amountOut(p.amountIn, r0, r1) : amountOut(p.amountIn, r1, r0);
-        reserves.set(address, sellsToken0 ? [r0 + p.amountIn, r1 - out] : [r0 - out, r1 + p.amountIn]);
-        const swap = receipt.logs.map((log) => p.pool.interface.parseLog(log)).find((log) => log?.name === "Swap");
-        expect(swap?.args.amountOut, `swap at index ${receipt.index}`).to.equal(out);
-        received.set(p.wallet.address, out);
-      }
-      for (const { pool } of pools) {
-        const [r0, r1] = reserves.get(await pool.getAddress()) as [bigint, bigint];
-        expect(await pool.reserve0()).to.equal(r0);
-        expect(await pool.reserve1()).to.equal(r1);
-      }
-      for (const p of plan) {
-        expect(await p.tokenOut.balanceOf(p.wallet.address)).to.equal(received.get(p.wallet.address));
-        expect(await p.tokenIn.balanceOf(p.wallet.address)).to.equal(p.amountIn);
-      }
+      await expectSequentialPricing(pools, reserves, receipts.map((receipt, i) => ({ receipt, trade: plan[i] })));
+      for (const p of plan) expect(await p.tokenIn.balanceOf(p.wallet.address)).to.equal(p.amountIn);
     });
 
     it("mines many swaps on ONE pool in one block; a tight slippage limit placed last reverts", async function () {
@@ -319,6 +365,41 @@ describe("AMM", function () {
       await expect(pool.connect(victim.wallet).swap(token0.getAddress(), victim.amountIn, victimQuote, victim.wallet.address))
         .to.be.revertedWithCustomError(pool, "InsufficientOutputAmount")
         .withArgs(amountOut(victim.amountIn, x, y), victimQuote);
+    });
+
+    it("mines approvals and the swaps they allow, from the same wallets, in one block", async function () {
+      const { pools, deployer } = await loadFixture(deployPools);
+      const newcomers = Array.from({ length: 12 }, (_, i) => new ethers.Wallet(ethers.id(`amm-newcomer-${i}`), ethers.provider));
+      const trades = newcomers.map((wallet, i) => {
+        const { pool, token0, token1 } = pools[i % pools.length];
+        const [tokenIn, tokenOut] = i % 3 === 0 ? [token1, token0] : [token0, token1];
+        return { wallet, pool, tokenIn, tokenOut, amountIn: tradeSize(i) };
+      });
+      for (const t of trades) {
+        await networkHelpers.setBalance(t.wallet.address, e18(1));
+        await t.tokenIn.connect(deployer).mint(t.wallet.address, t.amountIn);
+      }
+      const reserves = new Map<string, [bigint, bigint]>();
+      for (const { pool } of pools) reserves.set(await pool.getAddress(), [await pool.reserve0(), await pool.reserve1()]);
+
+      const receipts = await mineInOneBlock(async () => {
+        const sent: ContractTransactionResponse[] = [];
+        for (const t of trades) {
+          // Nonce 0 approves, nonce 1 swaps: the swap reads the allowance written just before it.
+          // (An explicit gas limit: the swap's gas cannot be estimated before its approval is mined.)
+          sent.push(await t.tokenIn.connect(t.wallet).approve(t.pool.getAddress(), t.amountIn));
+          sent.push(await t.pool.connect(t.wallet).swap(t.tokenIn.getAddress(), t.amountIn, 0n, t.wallet.address, { gasLimit: 200_000n }));
+        }
+        return sent;
+      });
+      expect(receipts.map((r) => r.status)).to.deep.equal(receipts.map(() => 1));
+
+      const swaps = receipts.filter((_, i) => i % 2 === 1).map((receipt, i) => ({ receipt, trade: trades[i] }));
+      await expectSequentialPricing(pools, reserves, swaps);
+      for (const t of trades) {
+        expect(await t.tokenIn.balanceOf(t.wallet.address)).to.equal(0n);
+        expect(await t.tokenIn.allowance(t.wallet.address, t.pool.getAddress())).to.equal(0n);
+      }
     });
   });
 });
