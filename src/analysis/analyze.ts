@@ -116,6 +116,16 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
   const preimages = new PreimageIndex()
   for (const entry of attributed) for (const p of entry.tx.preimages ?? []) preimages.add(p, keccakHex(p))
 
+  // Accounts the run saw, tried as mapping keys whose hashes the optimizer folded into constants.
+  const addresses = new Set<Hex>()
+  for (const { tx } of attributed) {
+    addresses.add(tx.from)
+    if (tx.to !== undefined) addresses.add(tx.to)
+    if (tx.created !== undefined) addresses.add(tx.created)
+    for (const frame of tx.calls ?? []) if (frame.address !== undefined) addresses.add(frame.address)
+  }
+  addresses.add("0x0000000000000000000000000000000000000000")
+
   const groups = new Map<ContractArtifact, ContractGroup>()
   const unknown = new Map<Hex, { codeHash?: Hex; transactions: number }>()
   for (const entry of attributed) {
@@ -149,7 +159,7 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
       for (const address of use.storage) owners.add(storageOwnerId(entry.session, address))
       for (const address of use.instances) instances.add(address)
     }
-    const namer = new SlotNamer(artifact.storageLayout, preimages, new KnownSlots((artifact.namespaces ?? []).map((n) => n.id)), name)
+    const namer = new SlotNamer(artifact.storageLayout, preimages, new KnownSlots((artifact.namespaces ?? []).map((n) => n.id)), name, addresses)
 
     let probe: GuardProbe | undefined
     if (options.detectGuards !== false && sequence.length > 0) {

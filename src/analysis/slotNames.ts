@@ -9,11 +9,13 @@
  * member's offset (`positions[0x7099…79C8].amount`). Keys are shown for their
  * key type: addresses checksummed and shortened, integers in decimal. ERC-7201
  * and EIP-1967 slots are named from their constants. Anything else stays hex,
- * with a note saying why.
+ * with a note saying why. Hashes the optimizer folded into constants (a
+ * fixed array's data slot, `_balances[address(0)]`) have no recorded preimage,
+ * so they are derived from the layout and the addresses the run saw.
  */
 import type { Hex } from "../engine/types.js"
 import type { StorageLayout, StorageLayoutType } from "./artifacts.js"
-import { formatKey, slotHex } from "./format.js"
+import { formatKey, keccakHex, slotHex, word } from "./format.js"
 import type { KnownSlots } from "./namespaces.js"
 
 /** One variable (or member, or element) stored in a slot. */
@@ -89,13 +91,48 @@ export class SlotNamer {
   private readonly types: Readonly<Record<string, StorageLayoutType>>
   private readonly cache = new Map<bigint, SlotName>()
 
+  /**
+   * `addresses` (e.g. every account the run saw) are tried as keys of the
+   * mappings at fixed slots, and the data slots of dynamic arrays at fixed
+   * slots are derived: the optimizer folds such hashes into constants, so
+   * they never reach the recorded preimages. The derived preimages are added
+   * to `preimages`.
+   */
   constructor(
     private readonly layout: StorageLayout | undefined,
     private readonly preimages: PreimageIndex,
     private readonly known: KnownSlots,
     private readonly contractName: string,
+    addresses: Iterable<Hex> = [],
   ) {
     this.types = layout?.types ?? {}
+    const keys = [...addresses].slice(0, 2000).map((a) => word(BigInt(a)))
+    for (const entry of layout?.storage ?? []) this.derive(BigInt(entry.slot), entry.type, keys, 0)
+  }
+
+  /** Adds the preimages that constant-folded hashes of in-place containers would have had. */
+  private derive(slot: bigint, typeId: string, keys: readonly Hex[], depth: number): void {
+    const type = this.types[typeId]
+    if (type === undefined || depth > 4) return
+    if (type.encoding === "dynamic_array" || type.encoding === "bytes") {
+      const preimage = word(slot)
+      this.preimages.add(preimage, keccakHex(preimage))
+    } else if (type.encoding === "mapping") {
+      const keyLabel = type.key !== undefined ? this.types[type.key]?.label : undefined
+      if (keyLabel === "address" || keyLabel?.startsWith("contract ") === true) {
+        for (const key of keys) {
+          const preimage = `${key}${word(slot).slice(2)}` as Hex
+          this.preimages.add(preimage, keccakHex(preimage))
+        }
+      }
+    } else if (type.members !== undefined) {
+      for (const member of type.members) this.derive(slot + BigInt(member.slot), member.type, keys, depth + 1)
+    } else if (type.base !== undefined) {
+      const length = /\[(\d+)\]$/.exec(type.label)
+      const count = length !== null ? Math.min(16, Number(length[1])) : 0
+      const size = this.slotsOf(type.base)
+      for (let i = 0; i < count; i++) this.derive(slot + BigInt(i) * size, type.base, keys, depth + 1)
+    }
   }
 
   name(slot: Hex | bigint): SlotName {
