@@ -11,15 +11,16 @@ const MAX_PER_WALLET = 3n;
 
 /**
  * Sends transactions with automine off, then mines them all in ONE block (the
- * block that the parallel EVM executes concurrently). Returns every receipt,
- * reverted ones included, in the order the transactions were sent.
+ * block that the parallel EVM executes concurrently) with the network helpers'
+ * `mine()` (hardhat_mine). Returns every receipt, reverted ones included, in
+ * the order the transactions were sent.
  */
 async function mineInOneBlock(send: () => Promise<TransactionResponse[]>): Promise<TransactionReceipt[]> {
   await ethers.provider.send("evm_setAutomine", [false]);
   let sent: TransactionResponse[];
   try {
     sent = await send();
-    await ethers.provider.send("evm_mine", []);
+    await networkHelpers.mine();
   } finally {
     await ethers.provider.send("evm_setAutomine", [true]);
   }
@@ -177,7 +178,7 @@ describe("CometCollection", function () {
     });
   });
 
-  describe("Drop day: one block of mints from many wallets", function () {
+  describe("Drop day: blocks of transactions from many wallets", function () {
     const MINTERS = 80;
 
     function minters(count: number, label: string) {
@@ -206,6 +207,29 @@ describe("CometCollection", function () {
       }
       expect(await collection.totalMinted()).to.equal(next);
       expect(await ethers.provider.getBalance(collection.getAddress())).to.equal(next * PRICE);
+    });
+
+    it("lets every holder pass on a token in one block", async function () {
+      const { collection } = await loadFixture(openSale);
+      const holders = minters(40, "comet-holder");
+      const friends = minters(40, "comet-friend");
+      for (const w of holders) await networkHelpers.setBalance(w.address, ethers.parseEther("1"));
+      for (const w of holders) await collection.connect(w).mint(1n, { value: PRICE });
+      const tokenOf = new Map<string, bigint>();
+      for (let id = 0n; id < 40n; id++) tokenOf.set(await collection.ownerOf(id), id);
+
+      // ERC-721 transfers of different tokens between different accounts touch disjoint slots.
+      const receipts = await mineInOneBlock(() =>
+        Promise.all(
+          holders.map((h, i) => collection.connect(h).transferFrom(h.address, friends[i].address, tokenOf.get(h.address) as bigint)),
+        ),
+      );
+      expect(receipts.every((r) => r.status === 1)).to.equal(true);
+      for (let i = 0; i < holders.length; i++) {
+        expect(await collection.ownerOf(tokenOf.get(holders[i].address) as bigint)).to.equal(friends[i].address);
+        expect(await collection.balanceOf(holders[i].address)).to.equal(0n);
+        expect(await collection.balanceOf(friends[i].address)).to.equal(1n);
+      }
     });
 
     it("sells out within the block: later mints revert with SoldOut", async function () {
