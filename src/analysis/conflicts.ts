@@ -9,15 +9,19 @@
  * key of the contract's state (a storage slot or an account field of one of
  * its addresses) whose last writer before j is i, or that i credited (a
  * commutative `delta`, e.g. a plain ETH payment) after that last write: that
- * is what makes Block-STM re-execute j. Write-after-write (j writes a key that i wrote last) is
- * counted only where j did not also read it, since a read-modify-write is
- * already a read-after-write. Keys are qualified by session: two test
- * processes deploying at the same address are different chains. Commutative
- * credits (writes with a `delta`: the coinbase fee, plain ETH payments) do not
- * conflict with each other, only with a later read. Not counted: writes that leave the value as it was (no-ops; the engine drops
- * them), keys the caller marks ignored, and the senders' own nonces and
- * balances, which say which test accounts sent the transactions, not how the
- * contract is designed.
+ * is what makes Block-STM re-execute j. Write-after-write (j changes a key
+ * that i changed last) is reported apart: it does not by itself make Block-STM
+ * re-execute (it keeps a version per writer), but it says both transactions
+ * change the key. The engine records a read with every storage write (SSTORE's
+ * gas depends on the value before), so a storage write-after-write comes with
+ * a read-after-write on the same slot.
+ *
+ * Keys are qualified by session: two test processes deploying at the same
+ * address are different chains. Commutative credits do not conflict with each
+ * other, only with a later read. Not counted: writes that leave the value as
+ * it was (no-ops; the engine drops them), keys the caller marks ignored, and
+ * the senders' own nonces and balances, which say which test accounts sent
+ * the transactions, not how the contract is designed.
  */
 import type { AccountField, Hex } from "../engine/types.js"
 import type { RecordedKey } from "../network/record.js"
@@ -37,7 +41,7 @@ export interface KeyStats {
   readers: number
   /** Later transactions that read it after another wrote it. */
   raw: number
-  /** Later transactions that wrote it, without reading, after another wrote it. */
+  /** Later transactions that changed it after another changed it. */
   waw: number
   /** Writes recorded with old == new. */
   noOpWrites: number
@@ -158,7 +162,7 @@ export function analyzeConflicts(
         continue
       }
       const writer = lastWriter.get(id)
-      if (writer !== undefined && !readIds.has(id)) {
+      if (writer !== undefined) {
         stats.waw++
         pair(writer, position, "write-after-write", id, counted)
       }

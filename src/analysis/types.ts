@@ -144,7 +144,7 @@ export interface HotSlot {
   readonly readers: number
   /** Read-after-write conflicts on this slot (a later tx read it after an earlier one wrote it; counted per later tx, from its closest earlier writer). */
   readonly conflicts: number
-  /** Write-after-write pairs on this slot (consecutive writers). */
+  /** Write-after-write conflicts on this slot: writers after the first (each against the closest earlier writer). Storage writes always read the slot too, so these are also counted in `conflicts`. */
   readonly writeConflicts: number
   /** Functions of this contract that wrote the slot (signatures), most writes first. */
   readonly functions: readonly string[]
