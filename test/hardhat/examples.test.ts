@@ -99,6 +99,7 @@ describe("examples: npx hardhat test on EDR and with --parallel-evm", function (
         onEdr = hardhatTest(example)
         expect(onEdr.status, onEdr.output).to.equal(0)
         expect(onEdr.passing, onEdr.output).to.be.greaterThan(0)
+        if (this.test !== undefined) this.test.title += ` (${onEdr.passing} passing)`
         expect(onEdr.output).not.to.include("Parallel EVM (hardhat-pevm)")
       })
 
@@ -110,6 +111,7 @@ describe("examples: npx hardhat test on EDR and with --parallel-evm", function (
         expect(parallel.status, parallel.output).to.equal(0)
         expect(parallel.passing, parallel.output).to.be.greaterThan(0)
         if (onEdr !== undefined) expect(parallel.passing, "passing tests: --parallel-evm vs EDR").to.equal(onEdr.passing)
+        if (this.test !== undefined) this.test.title += ` (${parallel.passing} passing)`
 
         expect(existsSync(recordPath), `${recordPath} after --parallel-evm`).to.equal(true)
         const record = JSON.parse(readFileSync(recordPath, "utf8")) as RunRecordShape
