@@ -170,10 +170,11 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
     const analysis = analyzeConflicts(sequence, functionOf, owners, ignoredIds)
     const ignored = ignoredSlots(name, analysis, probe?.restored.values() ?? [], namer)
     const { slots, details } = hotSlots(record, name, analysis, namer, { ...(options.maxHotSlots !== undefined ? { maxHotSlots: options.maxHotSlots } : {}) })
+    const shownNames = new Map(details.map((d) => [`${d.slot.address}|${d.slot.slot}`, d.slot.name]))
     const nameOfKey = (id: string): string => {
       const stats = analysis.keys.get(id)
       if (stats === undefined) return id
-      if (stats.slot !== undefined) return details.find((d) => d.slot.address === stats.address && d.slot.slot === stats.slot)?.slot.name ?? slotDisplayName(name, stats.slot, namer.name(stats.slot))
+      if (stats.slot !== undefined) return shownNames.get(`${stats.address}|${stats.slot}`) ?? slotDisplayName(name, stats.slot, namer.name(stats.slot))
       return `${name} (${stats.field === "balance" ? "ETH balance" : stats.field} of ${shortAddress(stats.address)})`
     }
     const bound = speedupBound(
@@ -190,13 +191,12 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
       options.onProgress?.(done, steps, `replayed ${name}`)
     }
 
-    const sessionsWithTx = new Set(group.entries.map((e) => e.entry.tx.hash))
     reports.push({
       name,
       ...(artifact.sourceName !== undefined ? { sourceName: artifact.sourceName } : {}),
       fullyQualifiedName: fullyQualified(artifact),
       addresses: [...instances].sort(),
-      transactions: sessionsWithTx.size,
+      transactions: group.entries.length,
       directTransactions: group.entries.filter((e) => e.use.direct && !e.use.deployOnly).length,
       deployments: group.entries.length - calls.length,
       gasUsed: group.entries.reduce((n, e) => n + e.entry.gas, 0),

@@ -138,7 +138,7 @@ export interface HotSlot {
   readonly kindReason: string
   /** Transactions that changed the slot. */
   readonly writers: number
-  /** writers / the contract's transactions. */
+  /** writers / the contract's call transactions (deployments left out; the same count as `speedupBound.transactions`). */
   readonly writeShare: number
   /** Transactions that read the slot. */
   readonly readers: number
@@ -160,7 +160,7 @@ export interface IgnoredSlot {
   readonly reason: "storage-reentrancy-guard" | "no-op-write"
   /** In words, for the report: why this slot is not a conflict. */
   readonly explanation: string
-  /** Transactions that touched the slot this way. */
+  /** Transactions of those functions that read the slot (a few per function were run again to see the set-and-restore; the rest are assumed to do the same). */
   readonly transactions: number
   readonly functions: readonly string[]
 }
@@ -232,7 +232,7 @@ export interface Suggestion {
   readonly pattern: SuggestionPattern
   /** HotSlot.name of the slot it is about. */
   readonly slot: string
-  /** Functions that write it. */
+  /** Functions that write it (signatures). */
   readonly functions: readonly string[]
   /** What was found, in one sentence. */
   readonly message: string

@@ -9,6 +9,7 @@ import { expect } from "chai"
 import { analyzeRun, shortAddress, type AnalysisReport, type AnalyzeOptions, type ContractReport } from "../../src/analysis/index.js"
 import { shutdownExecutors } from "../../src/engine/index.js"
 import type { Hex } from "../../src/engine/types.js"
+import type { RunRecord } from "../../src/network/record.js"
 import { ACCOUNTS, TestChain, fakeAddress, testArtifacts } from "./helpers.js"
 
 const TOKENS = 10n ** 21n
@@ -283,9 +284,11 @@ describe("analysis: analyzeRun on recorded runs", function () {
 
   describe("a token called through a router", function () {
     let report: AnalysisReport
+    let record: RunRecord
     const holders = senders(8, "router")
     before(async function () {
-      report = await analyse(async (chain) => {
+      const chain = new TestChain()
+      try {
         await fundAll(chain, holders)
         const token = await chain.deploy("Token", [holders, TOKENS])
         const router = await chain.deploy("Router")
@@ -294,7 +297,25 @@ describe("analysis: analyzeRun on recorded runs", function () {
         await chain.mine()
         for (const [i, h] of holders.entries()) await chain.send(h, router, "Router", "pay", [token, fakeAddress(`router-recipient-${i}`), 7n])
         await chain.mine()
-      })
+        record = chain.record()
+      } finally {
+        await chain.close()
+      }
+      report = await analyzeRun(record, testArtifacts(), { replay: false })
+    })
+
+    it("without call frames, attributes each transaction by its target's code and selector only", async function () {
+      const bare: RunRecord = {
+        ...record,
+        sessions: record.sessions.map((s) => ({ ...s, transactions: s.transactions.map(({ calls: _calls, ...tx }) => tx) })),
+      }
+      const plain = await analyzeRun(bare, testArtifacts(), { replay: false, detectGuards: false })
+      const token = contract(plain, "Token")
+      expect(token.functions.map((f) => [f.signature, f.transactions])).to.deep.equal([
+        ["approve(address,uint256)", 8],
+        ["(deploy)", 1],
+      ])
+      expect(contract(plain, "Router").functions.map((f) => [f.signature, f.transactions])).to.deep.include(["pay(address,address,uint256)", 8])
     })
 
     it("counts the router's calls for the token's transferFrom, and the router (with an immutable) is matched", function () {
