@@ -44,7 +44,7 @@ export interface SlotDetail {
 const rank = (a: HotSlot, b: HotSlot): number => b.writers - a.writers || b.conflicts - a.conflicts || a.name.localeCompare(b.name)
 
 export function slotDisplayName(contract: string, slot: Hex, name: SlotName, leaves: readonly SlotLeaf[] = name.leaves): string {
-  if (leaves.length === 0) return `${contract}:${`0x${BigInt(slot).toString(16)}`}`
+  if (leaves.length === 0) return `${contract}:0x${BigInt(slot).toString(16)}`
   return leaves.map((leaf) => `${contract}.${leaf.path}`).join(" / ")
 }
 
