@@ -155,7 +155,8 @@ function suggestions(contract: ContractReport, p: Paint, width: number): string[
   const lines = [p.bold(`Suggestions for ${contract.name}:`)]
   for (const s of contract.suggestions) {
     const fns = shortList(s.functions.map((f) => shortFunctionLabel(contract, f)))
-    lines.push(`  • ${p.bold(s.slot)} ${p.dim(`(${SUGGESTION_TITLES[s.pattern] ?? s.pattern}${fns.length > 0 ? `; ${fns}` : ""})`)}`)
+    const head = `${s.slot} (${SUGGESTION_TITLES[s.pattern] ?? s.pattern}${fns.length > 0 ? `; ${fns}` : ""})`
+    wrap(head, width - 4, "    ").forEach((l, i) => lines.push(i === 0 ? `  • ${p.bold(l)}` : p.bold(l)))
     for (const line of wrap(s.message, width - 4, "    ").map((l, i) => (i === 0 ? `    ${l}` : l))) lines.push(line)
     for (const line of wrap(`Fix: ${s.fix}`, width - 4, "    ").map((l, i) => (i === 0 ? `    ${l}` : l))) lines.push(p.green(line))
   }
