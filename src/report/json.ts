@@ -332,6 +332,6 @@ One object. \`schemaVersion\` is \`1\`; within a version fields may be added, ne
 - \`unknownContracts[]\`: \`address\`, \`codeHash\`, \`transactions\`
 - \`warnings[]\`: strings
 - \`checks\`: \`null\` unless \`--check\` or \`--baseline\` ran; else \`passed\`, and
-  - \`thresholds\`: \`null\` or \`{ violations[], unmatched[] }\`; a violation has \`rule\` (\`"maxConflictRate"\` | \`"minSpeedup"\` | \`"forbidStructuralHotSlots"\`), \`contract\`, \`function\`, \`setting\` (config path), \`measured\`, \`limit\`, \`slot\`, \`message\`; \`unmatched\` lists threshold keys that matched nothing
-  - \`baseline\`: \`null\` or \`{ file, tolerance, regressions[] }\`; a regression has \`contract\`, \`function\`, \`metric\` (\`"speedupBound"\` | \`"conflictRate"\` | \`"structuralHotSlots"\`), \`baseline\`, \`current\`, \`allowed\`, \`message\`
+  - \`thresholds\`: \`null\`, or an object with \`violations[]\` and \`unmatched[]\` (threshold keys that matched nothing); a violation has \`rule\` (\`"maxConflictRate"\` | \`"minSpeedup"\` | \`"forbidStructuralHotSlots"\`), \`contract\`, \`function\`, \`setting\` (config path), \`measured\`, \`limit\`, \`slot\` (for \`forbidStructuralHotSlots\`; \`measured\` is then its write share and \`limit\` is \`true\`), \`message\`
+  - \`baseline\`: \`null\`, or an object with \`file\`, \`tolerance\` and \`regressions[]\`; a regression has \`contract\`, \`function\`, \`metric\` (\`"speedupBound"\` | \`"conflictRate"\` | \`"structuralHotSlots"\`), \`baseline\`, \`current\`, \`allowed\`, \`message\`
 `
