@@ -2,10 +2,11 @@
  * The two figures of the HTML report, as plain inline SVG strings:
  * - the slot contention heatmap, hot slots (rows) by functions (columns),
  *   drawn twice and switched by the page: coloured by the slot's write share
- *   where the function writes it, or by the conflicts on that slot in which
- *   the function was the later transaction (summed over the read-after-write
- *   and write-after-write pairs that name the slot; a pair involving several
- *   slots counts for each, so this is an upper bound);
+ *   where the function writes it, or by the read-after-write conflicts on that
+ *   slot in which the function was the later transaction (summed over the
+ *   pairs that name the slot; a pair involving several slots counts for each,
+ *   so this is an upper bound; write-after-write pairs are left out, as every
+ *   storage one comes with a read-after-write twin);
  * - the conflict graph: functions as nodes on a circle, each conflicting
  *   pair as an arrow from the earlier to the later function, as thick and
  *   as dark as its rate (write-after-write dashed, a function after itself
@@ -45,10 +46,10 @@ export function figureFunctions(contract: ContractReport): string[] {
   return order
 }
 
-/** Conflicts on `slot` in which `fn` was the later transaction (see the module comment). */
+/** Read-after-write conflicts on `slot` in which `fn` was the later transaction (see the module comment). */
 export function slotConflicts(pairs: readonly FunctionConflict[], slot: string, fn: string): number {
   let n = 0
-  for (const p of pairs) if (p.to === fn && p.slots.includes(slot)) n += p.count
+  for (const p of pairs) if (p.kind === "read-after-write" && p.to === fn && p.slots.includes(slot)) n += p.count
   return n
 }
 

@@ -3,7 +3,7 @@
  * title box, one line of totals, then per contract a box in the style of
  * Hardhat's `--gas-stats` tables with a header (transactions, gas, speedup
  * bound, measured replay, conflict rate), its hot slots (kind, write share,
- * conflicts, writing functions), the slots not counted (reentrancy guards),
+ * read-after-write and write-after-write conflicts, writing functions), the slots not counted (reentrancy guards),
  * the read-after-write conflict matrix (earlier function per row, later per
  * column, rate and count per cell) and the write-after-write pairs apart;
  * under each box its suggestions, naming the slot and the functions. Then
@@ -56,7 +56,8 @@ function slotRow(contract: ContractReport, slot: HotSlot): CellInput[] {
     slot.name,
     { text: slot.kind, style: slot.kind === "structural" ? (structural ? ["red"] : ["yellow"]) : ["dim"] },
     `${percent(slot.writeShare)} (${integer(slot.writers)})`,
-    slot.writeConflicts > 0 ? `${integer(slot.conflicts)} (+${integer(slot.writeConflicts)} WAW)` : integer(slot.conflicts),
+    integer(slot.conflicts),
+    integer(slot.writeConflicts),
     shortList(
       slot.functions.map((f) => shortFunctionLabel(contract, f)),
       3,
@@ -115,9 +116,9 @@ function contractBox(contract: ContractReport, options: Required<Pick<TerminalOp
     const shown = contract.hotSlots.slice(0, options.maxRows)
     items.push({
       type: "grid",
-      header: ["Hot slot", "Kind", "Writes", "Conflicts", "Written by"],
+      header: ["Hot slot", "Kind", "Writes", "RAW", "WAW", "Written by"],
       rows: shown.map((s) => slotRow(contract, s)),
-      align: ["left", "left", "right", "right", "left"],
+      align: ["left", "left", "right", "right", "right", "left"],
     })
     if (contract.hotSlots.length > shown.length) items.push({ type: "text", text: `… ${plural(contract.hotSlots.length - shown.length, "more hot slot")} (see --json or --html)`, style: ["dim"] })
   } else {

@@ -30,6 +30,7 @@ describe("report checks: thresholds", () => {
     const violations = checkThresholds(report, { Token: { maxConflictRate: 0.5 } })
     expect(violations.map((v) => [v.rule, v.function])).to.deep.equal([
       ["maxConflictRate", "transferFrom(address,address,uint256)"],
+      ["maxConflictRate", "approve(address,uint256)"],
       ["maxConflictRate", "mint(address,uint256)"],
     ])
     const v = violations[0]!
@@ -44,7 +45,7 @@ describe("report checks: thresholds", () => {
     const thresholds: Thresholds = {
       Token: {
         maxConflictRate: 0.5,
-        functions: { transferFrom: { maxConflictRate: 0.95 }, "mint(address,uint256)": { maxConflictRate: 1 }, transfer: { maxConflictRate: 0.1 } },
+        functions: { transferFrom: { maxConflictRate: 0.95 }, approve: { maxConflictRate: 0.6 }, "mint(address,uint256)": { maxConflictRate: 1 }, transfer: { maxConflictRate: 0.1 } },
       },
     }
     const violations = checkThresholds(report, thresholds)
@@ -82,7 +83,7 @@ describe("report checks: thresholds", () => {
 
   it("checks a function's minSpeedup against its estimate, and does not apply the contract's to functions", () => {
     expect(checkThresholds(report, { Token: { minSpeedup: 3 } })).to.deep.equal([])
-    const violations = checkThresholds(report, { Token: { functions: { transfer: { minSpeedup: 3 }, approve: { minSpeedup: 12 } } } })
+    const violations = checkThresholds(report, { Token: { functions: { transfer: { minSpeedup: 3 }, transferFrom: { minSpeedup: 20 } } } })
     expect(violations).to.have.length(1)
     const v = violations[0]!
     expect(v).to.include({ rule: "minSpeedup", contract: "Token", function: "transfer(address,uint256)", limit: 3 })

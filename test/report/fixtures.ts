@@ -4,6 +4,8 @@
  * keyed by the test accounts, a total supply that mint writes), a
  * constant-product `Pool` (reserves packed in one slot that every swap
  * writes, a storage reentrancy guard) and an `Nft` with a global id counter.
+ * As the analysis reports them, every storage write-after-write pair comes
+ * with a read-after-write twin (SSTORE reads the slot).
  */
 import type { AnalysisReport, ContractReport } from "../../src/analysis/types.js"
 
@@ -40,7 +42,7 @@ export const token: ContractReport = {
       writeShare: 0.45,
       readers: 70,
       conflicts: 38,
-      writeConflicts: 0,
+      writeConflicts: 44,
       functions: ["transfer(address,uint256)", "transferFrom(address,address,uint256)", "mint(address,uint256)"],
     },
     {
@@ -55,7 +57,7 @@ export const token: ContractReport = {
       writeShare: 0.3,
       readers: 41,
       conflicts: 22,
-      writeConflicts: 0,
+      writeConflicts: 29,
       functions: ["transfer(address,uint256)", "transferFrom(address,address,uint256)"],
     },
     {
@@ -70,7 +72,7 @@ export const token: ContractReport = {
       writeShare: 0.08,
       readers: 8,
       conflicts: 7,
-      writeConflicts: 0,
+      writeConflicts: 7,
       functions: ["mint(address,uint256)"],
     },
     {
@@ -84,19 +86,25 @@ export const token: ContractReport = {
       writers: 32,
       writeShare: 0.32,
       readers: 20,
-      conflicts: 18,
-      writeConflicts: 6,
+      conflicts: 24,
+      writeConflicts: 31,
       functions: ["transferFrom(address,address,uint256)", "approve(address,uint256)"],
     },
   ],
   ignoredSlots: [],
   conflicts: [
     { from: "transfer(address,uint256)", to: "transfer(address,uint256)", kind: "read-after-write", count: 22, rate: 0.3793103448275862, sameBlockCount: 0, slots: ["Token._balances[0x7099…79C8]", "Token._balances[0x3C44…93BC]"] },
+    { from: "transfer(address,uint256)", to: "transfer(address,uint256)", kind: "write-after-write", count: 20, rate: 0.3448275862068966, sameBlockCount: 0, slots: ["Token._balances[0x7099…79C8]", "Token._balances[0x3C44…93BC]"] },
     { from: "approve(address,uint256)", to: "transferFrom(address,address,uint256)", kind: "read-after-write", count: 18, rate: 0.9, sameBlockCount: 2, slots: ["Token._allowances[0x7099…79C8][0x3C44…93BC]"] },
+    { from: "approve(address,uint256)", to: "transferFrom(address,address,uint256)", kind: "write-after-write", count: 18, rate: 0.9, sameBlockCount: 2, slots: ["Token._allowances[0x7099…79C8][0x3C44…93BC]"] },
     { from: "transfer(address,uint256)", to: "transferFrom(address,address,uint256)", kind: "read-after-write", count: 9, rate: 0.45, sameBlockCount: 0, slots: ["Token._balances[0x7099…79C8]"] },
+    { from: "transfer(address,uint256)", to: "transferFrom(address,address,uint256)", kind: "write-after-write", count: 8, rate: 0.4, sameBlockCount: 0, slots: ["Token._balances[0x7099…79C8]"] },
     { from: "mint(address,uint256)", to: "mint(address,uint256)", kind: "read-after-write", count: 7, rate: 1, sameBlockCount: 0, slots: ["Token._totalSupply"] },
+    { from: "mint(address,uint256)", to: "mint(address,uint256)", kind: "write-after-write", count: 7, rate: 1, sameBlockCount: 0, slots: ["Token._totalSupply"] },
+    { from: "approve(address,uint256)", to: "approve(address,uint256)", kind: "read-after-write", count: 6, rate: 0.5454545454545454, sameBlockCount: 0, slots: ["Token._allowances[0x7099…79C8][0x3C44…93BC]"] },
     { from: "approve(address,uint256)", to: "approve(address,uint256)", kind: "write-after-write", count: 6, rate: 0.5454545454545454, sameBlockCount: 0, slots: ["Token._allowances[0x7099…79C8][0x3C44…93BC]"] },
     { from: "mint(address,uint256)", to: "transfer(address,uint256)", kind: "read-after-write", count: 4, rate: 0.06666666666666667, sameBlockCount: 0, slots: ["Token._balances[0x7099…79C8]"] },
+    { from: "mint(address,uint256)", to: "transfer(address,uint256)", kind: "write-after-write", count: 4, rate: 0.06666666666666667, sameBlockCount: 0, slots: ["Token._balances[0x7099…79C8]"] },
   ],
   speedupBound: { transactions: 100, totalGas: 3_872_000, criticalPathGas: 1_210_000, bound: 3.2, longestChain: 31 },
   replay: {
@@ -145,8 +153,8 @@ export const pool: ContractReport = {
       writers: 49,
       writeShare: 0.98,
       readers: 50,
-      conflicts: 49,
-      writeConflicts: 0,
+      conflicts: 48,
+      writeConflicts: 48,
       functions: ["swap0for1(uint256)", "swap1for0(uint256)", "addLiquidity(uint256,uint256)"],
     },
     {
@@ -161,7 +169,7 @@ export const pool: ContractReport = {
       writeShare: 0.4,
       readers: 20,
       conflicts: 19,
-      writeConflicts: 0,
+      writeConflicts: 19,
       functions: ["swap0for1(uint256)"],
     },
   ],
@@ -182,6 +190,10 @@ export const pool: ContractReport = {
     { from: "swap0for1(uint256)", to: "swap1for0(uint256)", kind: "read-after-write", count: 14, rate: 1, sameBlockCount: 0, slots: ["Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast"] },
     { from: "swap1for0(uint256)", to: "swap0for1(uint256)", kind: "read-after-write", count: 13, rate: 0.9285714285714286, sameBlockCount: 0, slots: ["Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast"] },
     { from: "addLiquidity(uint256,uint256)", to: "swap0for1(uint256)", kind: "read-after-write", count: 5, rate: 1, sameBlockCount: 0, slots: ["Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast"] },
+    { from: "swap0for1(uint256)", to: "swap0for1(uint256)", kind: "write-after-write", count: 29, rate: 1, sameBlockCount: 10, slots: ["Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast", "Pool.balance1[0x7099…79C8]"] },
+    { from: "swap0for1(uint256)", to: "swap1for0(uint256)", kind: "write-after-write", count: 14, rate: 1, sameBlockCount: 0, slots: ["Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast"] },
+    { from: "swap1for0(uint256)", to: "swap0for1(uint256)", kind: "write-after-write", count: 13, rate: 0.9285714285714286, sameBlockCount: 0, slots: ["Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast"] },
+    { from: "addLiquidity(uint256,uint256)", to: "swap0for1(uint256)", kind: "write-after-write", count: 5, rate: 1, sameBlockCount: 0, slots: ["Pool.reserve0 / Pool.reserve1 / Pool.blockTimestampLast"] },
   ],
   speedupBound: { transactions: 50, totalGas: 3_435_000, criticalPathGas: 3_368_000, bound: 1.0198931116389548, longestChain: 49 },
   replay: {
@@ -246,7 +258,7 @@ export const nft: ContractReport = {
       writeShare: 0.8,
       readers: 64,
       conflicts: 63,
-      writeConflicts: 0,
+      writeConflicts: 63,
       functions: ["mint(address)"],
     },
     {
@@ -261,14 +273,16 @@ export const nft: ContractReport = {
       writeShare: 0.0375,
       readers: 4,
       conflicts: 2,
-      writeConflicts: 0,
+      writeConflicts: 2,
       functions: ["mint(address)", "transferFrom(address,address,uint256)"],
     },
   ],
   ignoredSlots: [],
   conflicts: [
     { from: "mint(address)", to: "mint(address)", kind: "read-after-write", count: 63, rate: 1, sameBlockCount: 40, slots: ["Nft._nextTokenId"] },
+    { from: "mint(address)", to: "mint(address)", kind: "write-after-write", count: 63, rate: 1, sameBlockCount: 40, slots: ["Nft._nextTokenId"] },
     { from: "mint(address)", to: "transferFrom(address,address,uint256)", kind: "read-after-write", count: 2, rate: 0.125, sameBlockCount: 0, slots: ["Nft._owners[42]"] },
+    { from: "mint(address)", to: "transferFrom(address,address,uint256)", kind: "write-after-write", count: 2, rate: 0.125, sameBlockCount: 0, slots: ["Nft._owners[42]"] },
   ],
   speedupBound: { transactions: 80, totalGas: 2_760_000, criticalPathGas: 2_240_000, bound: 1.2321428571428572, longestChain: 65 },
   suggestions: [

@@ -6,7 +6,9 @@
  * needs Debian's `chromium` at /usr/bin/chromium (`apt-get install -y
  * chromium`) and is skipped, saying so, without it.
  */
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 
 import { expect } from "chai"
 import { chromium, type Browser, type Page } from "playwright-core"
@@ -18,6 +20,7 @@ import { figureFunctions, slotConflicts } from "../../src/report/svg.js"
 import { empty, hostile, pool, report, token } from "./fixtures.js"
 
 const CHROMIUM = "/usr/bin/chromium"
+const recorded = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "recorded-report.json"), "utf8")) as AnalysisReport
 
 describe("report: HTML", () => {
   const html = renderHtml(report, { checks: { thresholds: { violations: checkThresholds(report, { Nft: { minSpeedup: 2 } }) } } })
@@ -154,8 +157,23 @@ describe("report: HTML", () => {
         expect(await page.locator("section#c0 h2.contract-name").textContent()).to.equal("Nft<b>")
         expect(await page.locator("footer").textContent()).to.contain('a "quoted" <img src=x onerror="window.__pwned=1"> warning & more')
         expect(await page.locator("svg.heatmap text.row").first().textContent()).to.contain("Nft.<script>window.__pwned=3</script>|`x`")
-        expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(undefined)
+        expect(await page.evaluate("typeof window.__pwned")).to.equal("undefined")
         expect(await page.locator("img").count()).to.equal(0)
+        expect(problems).to.deep.equal([])
+        expect(requests).to.deep.equal([])
+      } finally {
+        await page.close()
+      }
+    })
+
+    it("shows a report recorded from a real run", async () => {
+      const { page, problems, requests } = await open(renderHtml(recorded))
+      try {
+        expect(await page.locator("h2.contract-name").allTextContents()).to.deep.equal(recorded.contracts.map((c) => c.name))
+        expect(await page.locator("svg.heatmap").count()).to.equal(recorded.contracts.filter((c) => c.hotSlots.length > 0).length)
+        expect(await page.locator("svg.graph").count()).to.equal(recorded.contracts.length)
+        const nft = recorded.contracts.findIndex((c) => c.name === "Nft")
+        expect(await page.locator(`#c${nft}-graph .edges path`).count()).to.equal(recorded.contracts[nft]!.conflicts.length)
         expect(problems).to.deep.equal([])
         expect(requests).to.deep.equal([])
       } finally {

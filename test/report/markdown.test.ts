@@ -34,9 +34,9 @@ describe("report: Markdown", () => {
   it("gives each contract its hot slots, its pairs in a collapsed section, and its suggestions", () => {
     const nft = md.slice(md.indexOf("### Nft"))
     expect(nft).to.contain("`contracts/Nft.sol` · 81 transactions · 3,100,000 gas · speedup bound **1.23×** (critical path 65 transactions) · measured replay not run · conflict rate **100%** (`mint` → `mint`)")
-    expect(nft).to.contain("| `Nft._nextTokenId` | **structural** | 80% (64) | 63 | 0 | `mint` |")
-    expect(nft).to.contain("| `Nft._owners[42]` | data-dependent | 3.8% (3) | 2 | 0 | `mint`, `transferFrom` |")
-    expect(nft).to.contain("<details><summary>Conflicting function pairs (2)</summary>")
+    expect(nft).to.contain("| `Nft._nextTokenId` | **structural** | 80% (64) | 63 | 63 | `mint` |")
+    expect(nft).to.contain("| `Nft._owners[42]` | data-dependent | 3.8% (3) | 2 | 2 | `mint`, `transferFrom` |")
+    expect(nft).to.contain("<details><summary>Conflicting function pairs (4)</summary>")
     expect(nft).to.contain("| `mint` | `mint` | RAW | 100% | 63 | 40 | `Nft._nextTokenId` |")
     expect(nft).to.contain("- `Nft._nextTokenId` in `mint`: Nft.\\_nextTokenId is a global counter: mint(address) increment it in 64 transactions")
     const tokenSection = md.slice(md.indexOf("### Token"), md.indexOf("### Pool"))

@@ -55,16 +55,17 @@ describe("report: terminal", () => {
     expect(renderTerminal({ ...report, contracts: [fellBack] })).to.contain("measured replay: fell back to sequential (too many re-executions)")
   })
 
-  it("lists hot slots with kind, write share, conflicts and the functions writing them", () => {
+  it("lists hot slots with kind, write share, read-after-write and write-after-write conflicts and the functions writing them", () => {
     const lines = box(text, "Token  contracts/Token.sol")
-    expect(row(lines, "Hot slot")).to.deep.equal(["Hot slot", "Kind", "Writes", "Conflicts", "Written by"])
-    expect(row(lines, "Token._balances[0x7099…79C8]")).to.deep.equal(["Token._balances[0x7099…79C8]", "data-dependent", "45% (45)", "38", "transfer, transferFrom, mint"])
-    expect(row(lines, "Token._totalSupply")).to.deep.equal(["Token._totalSupply", "structural", "8% (8)", "7", "mint"])
+    expect(row(lines, "Hot slot")).to.deep.equal(["Hot slot", "Kind", "Writes", "RAW", "WAW", "Written by"])
+    expect(row(lines, "Token._balances[0x7099…79C8]")).to.deep.equal(["Token._balances[0x7099…79C8]", "data-dependent", "45% (45)", "38", "44", "transfer, transferFrom, mint"])
+    expect(row(lines, "Token._totalSupply")).to.deep.equal(["Token._totalSupply", "structural", "8% (8)", "7", "7", "mint"])
     expect(row(lines, "Token._allowances[0x7099…79C8][0x3C44…93BC]")).to.deep.equal([
       "Token._allowances[0x7099…79C8][0x3C44…93BC]",
       "data-dependent",
       "32% (32)",
-      "18 (+6 WAW)",
+      "24",
+      "31",
       "transferFrom, approve",
     ])
     expect(box(text, "Pool  contracts/Pool.sol").join("\n")).to.contain("Not counted: Pool._status, a storage reentrancy guard (addLiquidity, swap0for1, swap1for0)")
@@ -74,12 +75,14 @@ describe("report: terminal", () => {
     const lines = box(text, "Token  contracts/Token.sol")
     expect(row(lines, "Read-after-write: earlier ↓ later →")).to.deep.equal(["Read-after-write: earlier ↓ later →", "transfer", "transferFrom", "approve", "mint"])
     expect(row(lines, "transfer")).to.deep.equal(["transfer", "38% (22)", "45% (9)", "·", "·"])
-    expect(row(lines, "approve")).to.deep.equal(["approve", "·", "90% (18)", "·", "·"])
+    expect(row(lines, "approve")).to.deep.equal(["approve", "·", "90% (18)", "55% (6)", "·"])
     expect(row(lines, "mint")).to.deep.equal(["mint", "6.7% (4)", "·", "·", "100% (7)"])
     expect(row(lines, "Write-after-write (no re-execution)")).to.deep.equal(["Write-after-write (no re-execution)", "Rate", "Slots"])
     expect(row(lines, "approve → approve")).to.deep.equal(["approve → approve", "55% (6)", "Token._allowances[0x7099…79C8][0x3C44…93BC]"])
-    // Pool has no write-after-write pair.
-    expect(box(text, "Pool  contracts/Pool.sol").join("\n")).to.not.contain("Write-after-write")
+    expect(row(lines, "transfer → transfer")).to.deep.equal(["transfer → transfer", "34% (20)", "Token._balances[0x7099…79C8], Token._balances[0x3C44…93BC]"])
+    // A contract with read-after-write pairs only shows no write-after-write table.
+    const rawOnly: ContractReport = { ...pool, conflicts: pool.conflicts.filter((p) => p.kind === "read-after-write") }
+    expect(renderTerminal({ ...report, contracts: [rawOnly] })).to.not.contain("Write-after-write")
   })
 
   it("names the slot and the functions in each suggestion, under the contract's box", () => {
