@@ -283,6 +283,18 @@ export function compareToBaseline(report: AnalysisReport, baseline: Baseline, to
   return regressions
 }
 
+/** What a baseline holds and when the comparison fails, in Markdown, for the README. */
+export const BASELINE_MARKDOWN = `### Baselines (\`pevm-report --baseline FILE\`)
+
+The baseline is a small JSON file (\`"kind": "hardhat-pevm-baseline"\`, \`"version": 1\`) to commit with the project. Per contract it keeps the speedup bound, the conflict rate, the number and names of structural hot slots, and each function's conflict rate and transaction count. A contract fails when it got worse than the baseline by more than the tolerance \`t\` (\`pevm.baselineTolerance\`, relative, default 0.05):
+
+- speedup bound below baseline × (1 − t);
+- conflict rate (of the contract, or of a function in both) above 1 − (1 − baseline) × (1 − t): its conflict-free share fell by more than t (from 0, up to t is allowed; from 0.5, up to 0.525);
+- more structural hot slots than baseline × (1 + t) (from 0, any new one fails).
+
+New contracts and functions are not regressions, and neither are contracts missing from the run. A file that is not a readable baseline fails with a message naming each problem.
+`
+
 /** The regressions for the terminal; a line saying none when there are none. */
 export function formatRegressions(regressions: readonly Regression[], options: { readonly color?: boolean } = {}): string {
   const p = paint(options.color ?? false)

@@ -311,3 +311,17 @@ export function formatViolations(violations: readonly Violation[], options: { re
   violations.forEach((v, i) => lines.push(`  ${i + 1}. ${v.message}`))
   return lines.join("\n")
 }
+
+/** What the thresholds mean, in Markdown, for the README. */
+export const CHECKS_MARKDOWN = `### Thresholds (\`pevm.thresholds\`, checked by \`pevm-report --check\`)
+
+Keys are contract names as the report shows them (or fully qualified names, \`contracts/Token.sol:Token\`), or \`"*"\` for every contract. Each entry may set \`maxConflictRate\` (0..1), \`minSpeedup\` (at least 1) and \`forbidStructuralHotSlots\`, and per function (by name, \`transfer\`, or signature, \`transfer(address,uint256)\`) the same three under \`functions\`.
+
+- **Conflict rate of a function**: its worst read-after-write pair with it as the later transaction. For the pair "A then B", the rate is the share of B's transactions, among those that came after at least one A transaction, that read a slot whose last writer was an A transaction (Block-STM would re-execute them). The contract's transactions are taken in recorded order as one block. Write-after-write pairs do not count.
+- **Conflict rate of a contract**: the worst of its functions', i.e. the highest read-after-write cell of its conflict matrix. A contract's \`maxConflictRate\` applies to each of its functions; a function's own setting overrides it.
+- **Speedup of a contract**: its speedup bound, total gas over the gas on the critical path of the read-after-write dependency graph (1 = serial).
+- **Speedup of a function**: an estimate for a block of only its n transactions, n / (1 + r (n - 1)) with r its rate after itself (n with no self-conflict, 1 when each call conflicts with the one before). Only a function's own \`minSpeedup\` checks it; the contract's checks the contract's bound.
+- **Structural hot slot**: a slot that conflicts whatever the inputs (a fixed variable, or a mapping entry under a key not taken from the sender or arguments), written by at least two transactions, with at least one conflict. Reentrancy guards and other set-and-restored slots never count. On a contract, \`forbidStructuralHotSlots\` forbids them all; on a function, it decides for the slots that function writes, so \`{ forbidStructuralHotSlots: true, functions: { mint: { forbidStructuralHotSlots: false } } }\` allows a counter written only by \`mint\`.
+
+The most specific setting wins: the contract's \`functions[signature]\`, then \`functions[name]\`, then the contract entry, then the same under \`"*"\`. Keys that match no contract or function are reported as warnings.
+`

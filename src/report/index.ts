@@ -8,6 +8,7 @@
  */
 export {
   BASELINE_KIND,
+  BASELINE_MARKDOWN,
   BASELINE_VERSION,
   BaselineError,
   DEFAULT_BASELINE_TOLERANCE,
@@ -24,6 +25,7 @@ export {
   type RegressionMetric,
 } from "./baseline.js"
 export {
+  CHECKS_MARKDOWN,
   checkThresholds,
   formatViolations,
   unmatchedThresholds,

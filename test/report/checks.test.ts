@@ -155,3 +155,11 @@ describe("report checks: thresholds", () => {
     expect(formatViolations([])).to.equal("✔ All pevm thresholds are met.")
   })
 })
+
+describe("report checks: documentation", () => {
+  it("describes every setting and figure for the README", async () => {
+    const { CHECKS_MARKDOWN, BASELINE_MARKDOWN } = await import("../../src/report/index.js")
+    for (const word of ["maxConflictRate", "minSpeedup", "forbidStructuralHotSlots", "`\"*\"`", "n / (1 + r (n - 1))", "read-after-write", "functions[name]"]) expect(CHECKS_MARKDOWN).to.contain(word)
+    for (const word of ["hardhat-pevm-baseline", "baseline × (1 − t)", "1 − (1 − baseline) × (1 − t)", "baseline × (1 + t)", "New contracts"]) expect(BASELINE_MARKDOWN).to.contain(word)
+  })
+})
