@@ -145,7 +145,7 @@ function contractHtml(contract: ContractReport, index: number): string {
         ? `<div class="toggle" data-for="${id}-heatmap" role="group" aria-label="Colour cells by"><button type="button" data-mode="share" aria-pressed="true">Write share</button><button type="button" data-mode="conflicts" aria-pressed="false">Conflicts</button></div>`
         : "") +
       heatmapSvg(contract, `${id}-heatmap`) +
-      `</figure><figure><figcaption>Conflict graph <small>(earlier → later, thicker = higher rate, dashed = write-after-write)</small></figcaption>${graphSvg(contract, `${id}-graph`)}</figure></div>`,
+      `</figure><figure><figcaption>Conflict graph <small>(earlier → later, thicker = higher read-after-write rate, dashed = write-after-write only)</small></figcaption>${graphSvg(contract, `${id}-graph`)}</figure></div>`,
   )
 
   parts.push(

@@ -9,12 +9,13 @@
  *   storage one comes with a read-after-write twin);
  * - the conflict graph: functions as nodes on a circle, each conflicting
  *   pair as an arrow from the earlier to the later function, as thick and
- *   as dark as its rate (write-after-write dashed, a function after itself
- *   as a loop).
+ *   as dark as its read-after-write rate, a function after itself as a loop;
+ *   a write-after-write pair is folded into its read-after-write twin's
+ *   tooltip, and drawn dashed and grey only when it has none.
  * Every piece of text is escaped; each cell and edge has a <title> tooltip.
  */
 import type { ContractReport, FunctionConflict } from "../analysis/types.js"
-import { integer, percent } from "./format.js"
+import { integer, percent, plural } from "./format.js"
 import { shortFunctionLabel } from "./metrics.js"
 
 /** Text for HTML or SVG content and attribute values. */
@@ -112,6 +113,12 @@ export function heatmapSvg(contract: ContractReport, id: string): string {
   )
 }
 
+/** The pairs the graph draws: every read-after-write pair, and write-after-write pairs without a read-after-write twin. */
+export function graphEdges(pairs: readonly FunctionConflict[]): FunctionConflict[] {
+  const raw = new Set(pairs.filter((p) => p.kind === "read-after-write").map((p) => `${p.from}|${p.to}`))
+  return pairs.filter((p) => p.kind === "read-after-write" || !raw.has(`${p.from}|${p.to}`))
+}
+
 interface Point {
   readonly x: number
   readonly y: number
@@ -139,14 +146,17 @@ export function graphSvg(contract: ContractReport, id: string): string {
     at.set(f, { x: c + radius * Math.cos(angle), y: cy0 + radius * Math.sin(angle), angle })
   })
   const edges: string[] = []
-  for (const pair of contract.conflicts) {
+  const describe = (p: FunctionConflict): string =>
+    `${p.kind} in ${percent(p.rate)} (${plural(p.count, "transaction")})${p.slots.length > 0 ? ` on ${p.slots.join(", ")}` : ""}`
+  for (const pair of graphEdges(contract.conflicts)) {
     const a = at.get(pair.from)
     const b = at.get(pair.to)
     if (a === undefined || b === undefined) continue
     const raw = pair.kind === "read-after-write"
     const w = round1(1.2 + 5 * pair.rate)
     const stroke = raw ? shade(8, 0.35 + 0.65 * pair.rate) : "#868e96"
-    const title = `${pair.from} then ${pair.to}: ${raw ? "read-after-write" : "write-after-write"} in ${percent(pair.rate)} (${integer(pair.count)} transactions)${pair.slots.length > 0 ? ` on ${pair.slots.join(", ")}` : ""}`
+    const twin = raw ? contract.conflicts.find((p) => p.kind === "write-after-write" && p.from === pair.from && p.to === pair.to) : undefined
+    const title = `${pair.from} then ${pair.to}: ${describe(pair)}${twin !== undefined ? `; ${describe(twin)}` : ""}`
     const marker = `url(#${id}-${raw ? "raw" : "waw"})`
     let path: string
     let label: Point

@@ -16,7 +16,7 @@ import { chromium, type Browser, type Page } from "playwright-core"
 import type { AnalysisReport, ContractReport } from "../../src/analysis/types.js"
 import { checkThresholds } from "../../src/report/checks.js"
 import { renderHtml } from "../../src/report/html.js"
-import { figureFunctions, slotConflicts } from "../../src/report/svg.js"
+import { figureFunctions, graphEdges, slotConflicts } from "../../src/report/svg.js"
 import { empty, hostile, pool, report, token } from "./fixtures.js"
 
 const CHROMIUM = "/usr/bin/chromium"
@@ -56,6 +56,17 @@ describe("report: HTML", () => {
       expect(slotConflicts(token.conflicts, "Token._allowances[0x7099…79C8][0x3C44…93BC]", "approve(address,uint256)")).to.equal(6)
       expect(section).to.contain("<title>transfer(address,uint256) conflicted on Token._balances[0x7099…79C8] after an earlier transaction in up to 26 transactions.</title>")
       expect(section).to.contain("<title>Token._totalSupply is written by mint(address,uint256); 8% of Token&#39;s transactions write it (8).</title>")
+    })
+
+    it("draws a write-after-write pair only when it has no read-after-write twin", () => {
+      const waw = pool.conflicts.filter((p) => p.kind === "write-after-write")
+      const lonely = { ...(waw[0] as (typeof waw)[number]), from: "addLiquidity(uint256,uint256)", to: "addLiquidity(uint256,uint256)" }
+      const edges = graphEdges([...pool.conflicts, lonely])
+      expect(edges.filter((p) => p.kind === "read-after-write")).to.have.length(4)
+      expect(edges.filter((p) => p.kind === "write-after-write")).to.deep.equal([lonely])
+      const page = renderHtml({ ...report, contracts: [{ ...pool, conflicts: [...pool.conflicts, lonely] }] })
+      expect(page.match(/<g class="edge waw">/g)).to.have.length(1)
+      expect(page).to.contain('stroke-dasharray="5 4"')
     })
   })
 
@@ -117,8 +128,9 @@ describe("report: HTML", () => {
           expect(await graph.count()).to.equal(1)
           expect((await graph.boundingBox())?.width).to.be.greaterThan(100)
           expect(await graph.locator(".nodes circle").count()).to.be.at.least(columns)
-          expect(await graph.locator(".edges path").count()).to.equal(contract.conflicts.length)
-          expect(await graph.locator(".edges .waw").count()).to.equal(contract.conflicts.filter((p) => p.kind === "write-after-write").length)
+          // Each read-after-write pair is one arrow; its write-after-write twin is folded into it.
+          expect(await graph.locator(".edges path").count()).to.equal(contract.conflicts.filter((p) => p.kind === "read-after-write").length)
+          expect(await graph.locator(".edges .waw").count()).to.equal(0)
 
           for (const s of contract.suggestions) expect(await section.locator("ul.suggestions li", { hasText: s.slot }).count()).to.equal(1)
         }
@@ -173,7 +185,11 @@ describe("report: HTML", () => {
         expect(await page.locator("svg.heatmap").count()).to.equal(recorded.contracts.filter((c) => c.hotSlots.length > 0).length)
         expect(await page.locator("svg.graph").count()).to.equal(recorded.contracts.length)
         const nft = recorded.contracts.findIndex((c) => c.name === "Nft")
-        expect(await page.locator(`#c${nft}-graph .edges path`).count()).to.equal(recorded.contracts[nft]!.conflicts.length)
+        expect(await page.locator(`#c${nft}-graph .edges path`).count()).to.equal(2)
+        expect(await page.locator(`#c${nft}-graph .edges title`).allTextContents()).to.deep.equal([
+          "mint() then mint(): read-after-write in 100% (11 transactions) on Nft.nextId; write-after-write in 100% (11 transactions) on Nft.nextId",
+          "mint() then transfer(address,uint256): read-after-write in 100% (1 transaction) on Nft._balances[0x4262…C797], Nft._owners[3]; write-after-write in 100% (1 transaction) on Nft._balances[0x4262…C797], Nft._owners[3]",
+        ])
         expect(problems).to.deep.equal([])
         expect(requests).to.deep.equal([])
       } finally {
