@@ -239,7 +239,7 @@ export function checkThresholds(report: AnalysisReport, thresholds: Thresholds):
     }
 
     for (const slot of structuralHotSlots(contract)) {
-      const writers = slot.functions.length > 0 ? slot.functions : []
+      const writers = slot.functions
       const deciding: { fn: string; path: string }[] = []
       if (writers.length === 0) {
         const setting = first(contractSources(entries), "forbidStructuralHotSlots")

@@ -28,9 +28,7 @@ export type BoxItem =
 
 /** Display width: code points (the report uses no wide characters). */
 export function width(text: string): number {
-  let n = 0
-  for (const _ of text) n++
-  return n
+  return [...text].length
 }
 
 function cell(input: CellInput): Cell {
