@@ -11,6 +11,7 @@ import { shutdownExecutors } from "../../src/engine/index.js"
 import type { Hex } from "../../src/engine/types.js"
 import type { RunRecord } from "../../src/network/record.js"
 import { ACCOUNTS, TestChain, fakeAddress, testArtifacts } from "./helpers.js"
+import { expectClose } from "../fixtures/approx.js"
 
 const TOKENS = 10n ** 21n
 
@@ -80,7 +81,7 @@ describe("analysis: analyzeRun on recorded runs", function () {
       const counter = nft.hotSlots[0]
       expect(counter).to.deep.include({ name: "Nft.nextId", named: true, kind: "structural", writers: 16, type: "uint256" })
       expect(counter?.slot).to.equal(`0x${"0".repeat(64)}`)
-      expect(counter?.writeShare).to.be.closeTo(16 / 18, 1e-9)
+      expectClose(counter?.writeShare, 16 / 18, 1e-9)
       expect(counter?.conflicts).to.equal(15)
       expect(counter?.writeConflicts).to.equal(15)
       expect(counter?.functions).to.deep.equal(["mint()"])
@@ -117,7 +118,7 @@ describe("analysis: analyzeRun on recorded runs", function () {
       expect(replay?.incarnations).to.equal((replay?.transactions ?? 0) + (replay?.reExecutions ?? 0))
       expect(replay?.sequentialMs).to.be.greaterThan(0)
       expect(replay?.parallelMs).to.be.greaterThan(0)
-      expect(replay?.speedup).to.be.closeTo((replay?.sequentialMs ?? 0) / (replay?.parallelMs ?? 1), 0.01)
+      expectClose(replay?.speedup, (replay?.sequentialMs ?? 0) / (replay?.parallelMs ?? 1), 0.01)
     })
   })
 

@@ -21,6 +21,7 @@ import {
   type Baseline,
 } from "../../src/report/baseline.js"
 import { nft, pool, report, token } from "./fixtures.js"
+import { expectClose } from "../fixtures/approx.js"
 
 function withContract(name: string, change: (c: ContractReport) => ContractReport): AnalysisReport {
   return { ...report, contracts: report.contracts.map((c) => (c.name === name ? change(c) : c)) }
@@ -87,15 +88,15 @@ describe("report baseline", () => {
     const regressions = compareToBaseline(worse, baseline)
     expect(regressions).to.have.length(1)
     expect(regressions[0]).to.deep.include({ contract: "Token", metric: "speedupBound", baseline: 3.2, current: 2.5 })
-    expect(regressions[0]?.allowed).to.be.closeTo(3.04, 1e-9)
+    expectClose(regressions[0]?.allowed, 3.04, 1e-9)
     expect(regressions[0]?.message).to.equal("Token: speedup bound fell from 3.20× to 2.50×, below the 3.04× that a tolerance of 5% allows.")
     // A looser tolerance lets it pass.
     expect(compareToBaseline(worse, baseline, 0.25)).to.deep.equal([])
   })
 
   it("compares conflict rates through the conflict-free share, so that a baseline of 0 still has room", () => {
-    expect(allowedConflictRate(0, 0.05)).to.be.closeTo(0.05, 1e-12)
-    expect(allowedConflictRate(0.5, 0.05)).to.be.closeTo(0.525, 1e-12)
+    expectClose(allowedConflictRate(0, 0.05), 0.05, 1e-12)
+    expectClose(allowedConflictRate(0.5, 0.05), 0.525, 1e-12)
     expect(allowedConflictRate(1, 0.05)).to.equal(1)
 
     const calm: ContractReport = { ...nft, conflicts: [] }

@@ -9,6 +9,7 @@ import type { AnalysisReport } from "../../src/analysis/types.js"
 import { checkThresholds, formatViolations, unmatchedThresholds, type Thresholds } from "../../src/report/checks.js"
 import { stripAnsi } from "../../src/report/style.js"
 import { nft, pool, report, token } from "./fixtures.js"
+import { expectClose } from "../fixtures/approx.js"
 
 describe("report checks: thresholds", () => {
   it("passes with no thresholds, and with thresholds that hold", () => {
@@ -87,7 +88,7 @@ describe("report checks: thresholds", () => {
     expect(violations).to.have.length(1)
     const v = violations[0]!
     expect(v).to.include({ rule: "minSpeedup", contract: "Token", function: "transfer(address,uint256)", limit: 3 })
-    expect(v.rule === "minSpeedup" && v.measured).to.be.closeTo(60 / (1 + (22 / 58) * 59), 1e-9)
+    expectClose(v.rule === "minSpeedup" && v.measured, 60 / (1 + (22 / 58) * 59), 1e-9)
     expect(v.message).to.equal(
       "Token: transfer(address,uint256) would reach about 2.57× in a block of its 60 transactions (each conflicts with an earlier one at a rate of 38%), below minSpeedup 3.00× (pevm.thresholds.Token.functions.transfer.minSpeedup).",
     )

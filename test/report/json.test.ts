@@ -10,6 +10,7 @@ import { baselineOf, compareToBaseline } from "../../src/report/baseline.js"
 import { checkThresholds } from "../../src/report/checks.js"
 import { REPORT_JSON_SCHEMA_MARKDOWN, REPORT_JSON_SCHEMA_VERSION, renderJson, toReportJson, type ReportJson } from "../../src/report/json.js"
 import { empty, nft, pool, report, token } from "./fixtures.js"
+import { expectClose } from "../fixtures/approx.js"
 
 /** Every key path in a JSON value, arrays collapsed ("contracts[].hotSlots[].name"). */
 function keyPaths(value: unknown, prefix = ""): Set<string> {
@@ -50,8 +51,8 @@ describe("report: JSON", () => {
     expect(t.replay).to.deep.equal({ ...token.replay, fallbackReason: null })
     const transfer = t.functions[0]!
     expect(transfer).to.include({ name: "transfer", signature: "transfer(address,uint256)", selector: "0xa9059cbb", transactions: 60 })
-    expect(transfer.conflictRate).to.be.closeTo(22 / 58, 1e-12)
-    expect(transfer.speedupEstimate).to.be.closeTo(60 / (1 + (22 / 58) * 59), 1e-9)
+    expectClose(transfer.conflictRate, 22 / 58, 1e-12)
+    expectClose(transfer.speedupEstimate, 60 / (1 + (22 / 58) * 59), 1e-9)
     expect(t.functions.find((f) => f.signature === "(deploy)")?.selector).to.equal(null)
     expect(t.hotSlots[0]).to.deep.equal({ ...token.hotSlots[0], packed: null, note: null, noOpWrites: 0, structural: false })
     expect(t.hotSlots[2]?.structural).to.equal(true)

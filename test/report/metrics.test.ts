@@ -16,6 +16,7 @@ import {
   structuralHotSlots,
 } from "../../src/report/metrics.js"
 import { nft, pool, token } from "./fixtures.js"
+import { expectClose } from "../fixtures/approx.js"
 
 describe("report metrics", () => {
   it("takes a contract's conflict rate from its worst read-after-write pair", () => {
@@ -43,16 +44,16 @@ describe("report metrics", () => {
     expect(transferFrom.rate).to.equal(0.9)
     expect(transferFrom.pair?.from).to.equal("approve(address,uint256)")
     // transfer is earlier in transfer -> transferFrom (45%) but its own worst is transfer -> transfer.
-    expect(functionConflictRate(token, "transfer(address,uint256)").rate).to.be.closeTo(0.3793, 1e-4)
+    expectClose(functionConflictRate(token, "transfer(address,uint256)").rate, 0.3793, 1e-4)
   })
 
   it("estimates a function's speedup as n / (1 + r (n - 1))", () => {
     const fn = (signature: string) => token.functions.find((f) => f.signature === signature)!
     // 60 transfers with a self-conflict rate of 22/58.
-    expect(functionSpeedupEstimate(token, fn("transfer(address,uint256)"))).to.be.closeTo(60 / (1 + (22 / 58) * 59), 1e-9)
+    expectClose(functionSpeedupEstimate(token, fn("transfer(address,uint256)")), 60 / (1 + (22 / 58) * 59), 1e-9)
     // No self-conflict: as many as its transactions.
     expect(functionSpeedupEstimate(token, fn("transferFrom(address,address,uint256)"))).to.equal(20)
-    expect(functionSpeedupEstimate(token, fn("approve(address,uint256)"))).to.be.closeTo(12 / 7, 1e-12)
+    expectClose(functionSpeedupEstimate(token, fn("approve(address,uint256)")), 12 / 7, 1e-12)
     // Every mint conflicts with the one before: serial.
     expect(functionSpeedupEstimate(token, fn("mint(address,uint256)"))).to.equal(1)
     expect(functionSpeedupEstimate(token, fn("(deploy)"))).to.equal(1)
