@@ -104,6 +104,11 @@ function transactionFor(request: CallRequest, common: TypedTransaction["common"]
   return tx
 }
 
+/** The gas a request is charged before it runs: base, calldata, creation, access list, authorizations (no EIP-7623 floor). */
+export function intrinsicGasOf(request: CallRequest, common: TypedTransaction["common"], chainId: bigint): bigint {
+  return transactionFor(request, common, chainId).getIntrinsicGas()
+}
+
 /**
  * Executes a request on top of `context.state` in the block `context.header`.
  * Nothing is committed; the outcome lists the writes it would make.

@@ -48,6 +48,8 @@ export interface TxOutcome {
   readonly writes: ReadonlyArray<readonly [string, bigint, boolean, bigint | undefined]>
   readonly codes: ReadonlyArray<readonly [bigint, Uint8Array]>
   readonly trace?: TxTrace
+  /** An inner call frame ran out of gas, though the transaction may have succeeded (EDR's estimation rule). */
+  readonly internalOutOfGas?: boolean
 }
 
 export type RawLog = readonly [address: Uint8Array, topics: readonly Uint8Array[], data: Uint8Array]
@@ -167,11 +169,16 @@ class TraceRecorder {
   }
 }
 
+/** ethereumjs's out-of-gas errors (execution, and paying for the deployed code). */
+const OUT_OF_GAS = new Set(["out of gas", "code store out of gas"])
+
 export class BlockVm {
   private block!: Block
   private coinbase: Hex = "0x"
   private consoleLogs: Uint8Array[] = []
   private tracer: TraceRecorder | undefined
+  /** Message frames of the running transaction, its own included, that ended out of gas. */
+  private outOfGasExits = 0
   /**
    * The Common that decoded transactions share. A transaction copies its
    * Common and merges the tx parameters into it, about 90 microseconds each;
@@ -216,6 +223,7 @@ export class BlockVm {
       },
     }
     evm.events.on("afterMessage", (result: EVMResult) => {
+      if (instance !== undefined && OUT_OF_GAS.has(result.execResult.exceptionError?.error ?? "")) instance.outOfGasExits++
       instance?.tracer?.exit(result)
     })
     evm.events.on("beforeMessage", (message: Message) => {
@@ -273,6 +281,7 @@ export class BlockVm {
     const view = this.view
     view.begin(source, index, this.coinbase)
     this.consoleLogs = []
+    this.outOfGasExits = 0
     this.tracer = options.trace === true ? new TraceRecorder() : undefined
     const evm = this.vm.evm as EVM
     // An execution aborted by Block-STM leaves the EVM's journal and transient storage mid-transaction.
@@ -316,6 +325,7 @@ export class BlockVm {
         codes: [...access.codes],
         ...(this.consoleLogs.length > 0 ? { consoleLogs: this.consoleLogs } : {}),
         ...(this.tracer !== undefined ? { trace: this.tracer.finish() } : {}),
+        ...(this.outOfGasExits > (OUT_OF_GAS.has(exec.exceptionError?.error ?? "") ? 1 : 0) ? { internalOutOfGas: true } : {}),
       }
     } catch (error) {
       if (view.abortedBy !== undefined) throw new DependencyAbort(view.abortedBy)

@@ -80,6 +80,7 @@ export async function nodeConfigOf(network: EdrNetworkConfig, pevm: PevmConfig):
     allowBlocksWithSameTimestamp: network.allowBlocksWithSameTimestamp,
     throwOnTransactionFailures: network.throwOnTransactionFailures,
     throwOnCallFailures: network.throwOnCallFailures,
+    gasEstimationMode: network.gasEstimationMode,
     initialDate: new Date(network.initialDate),
     recordAccess: pevm.record,
     workers: pevm.workers,

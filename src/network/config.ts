@@ -32,6 +32,8 @@ export interface NodeConfig {
   readonly allowBlocksWithSameTimestamp: boolean
   readonly throwOnTransactionFailures: boolean
   readonly throwOnCallFailures: boolean
+  /** What eth_estimateGas calls success: also no inner call out of gas (default, as EDR), or only the transaction's own. */
+  readonly gasEstimationMode: "noInternalOutOfGas" | "topLevelSuccess"
   readonly initialDate?: Date
   /** Keep every transaction's access set for the report (default true). */
   readonly recordAccess: boolean
@@ -63,6 +65,7 @@ export function nodeConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     allowBlocksWithSameTimestamp: false,
     throwOnTransactionFailures: true,
     throwOnCallFailures: true,
+    gasEstimationMode: "noInternalOutOfGas",
     recordAccess: true,
     ...overrides,
   }

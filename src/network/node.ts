@@ -21,6 +21,7 @@ import {
   executeBlock,
   executeCall,
   executorFor,
+  intrinsicGasOf,
   orderedTrieRoot,
   replayTransaction,
   stateTrieOf,
@@ -833,7 +834,14 @@ export class Node {
     )
   }
 
-  /** eth_estimateGas: the lowest gas limit at which the request succeeds (binary search). */
+  /**
+   * eth_estimateGas, by EDR's rule so that both nodes give the same figure: the
+   * gas the request used (at least its intrinsic gas + 1) when that limit
+   * suffices, else a binary search up to the cap that stops within a margin
+   * that grows with the gas (200 to 50,000) or after 20 steps, returning the
+   * lowest limit seen to succeed. By default a limit at which an inner call
+   * runs out of gas does not succeed (EDR's `noInternalOutOfGas`).
+   */
   async estimateGas(request: Omit<CallRequest, "gasLimit"> & { gasLimit?: bigint }, number: bigint, state?: StateReader): Promise<bigint> {
     // Estimates are for the block after `number`, as the transaction would be mined.
     const at = { ...(state !== undefined ? { state } : {}), next: true }
@@ -841,23 +849,21 @@ export class Node {
     const first = await this.call({ ...request, gasLimit: cap }, number, {}, at)
     if (!first.valid) throw new InvalidInputError(invalidCallMessage(first.invalidReason))
     if (first.status === 0) throw executionError(first.error ?? "revert", toData(first.returnValue), undefined, this.config.describeCustomError)
-    let low = first.gasUsed - 1n
-    let high = cap
-    // Most calls succeed with exactly the gas they used, or a little more (63/64 rule, refunds).
-    for (const guess of [first.gasUsed, (first.gasUsed * 64n) / 63n + 2300n]) {
-      if (guess >= high) continue
-      const attempt = await this.call({ ...request, gasLimit: guess }, number, {}, at)
-      if (attempt.valid && attempt.status === 1) {
-        high = guess
-        break
-      }
-      low = guess
+    const succeeds = async (gasLimit: bigint): Promise<boolean> => {
+      const attempt = await this.call({ ...request, gasLimit }, number, {}, at)
+      return attempt.valid && attempt.status === 1 && (attempt.internalOutOfGas !== true || this.config.gasEstimationMode === "topLevelSuccess")
     }
-    while (high - low > 1n) {
-      const mid = (low + high) / 2n
-      const attempt = await this.call({ ...request, gasLimit: mid }, number, {}, at)
-      if (attempt.valid && attempt.status === 1) high = mid
-      else low = mid
+    const intrinsic = intrinsicGasOf({ ...request, gasLimit: cap }, this.common, this.chain.chainId)
+    const initial = first.gasUsed > intrinsic ? first.gasUsed : intrinsic + 1n
+    if (await succeeds(initial)) return initial
+    let low = initial
+    let high = cap
+    for (let step = 0; step < 20 && high - low > estimateMargin(low); step++) {
+      let mid = low + (high - low) / 2n
+      // Start near the gas used: most requests need only a little more (63/64 rule, refunds).
+      if (step === 0 && 3n * low < mid) mid = 3n * low
+      if (await succeeds(mid)) high = mid
+      else low = mid + 1n
     }
     return high
   }
@@ -980,3 +986,12 @@ function fieldsOf(tx: TypedTransaction, sender: Hex): TransactionFields {
   }
 }
 
+/** How close eth_estimateGas's search gets before it stops (Hardhat's and EDR's margins). */
+function estimateMargin(gas: bigint): bigint {
+  if (gas >= 4_000_000n) return 50_000n
+  if (gas >= 1_000_000n) return 10_000n
+  if (gas >= 100_000n) return 1_000n
+  if (gas >= 50_000n) return 500n
+  if (gas >= 30_000n) return 300n
+  return 200n
+}

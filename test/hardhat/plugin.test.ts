@@ -124,6 +124,55 @@ describe("hardhat: the plugin in a Hardhat runtime", function () {
       await connection.close()
     })
 
+    it("fills gas, fees and sender as Hardhat's request handlers do, so a batch comes out as on EDR", async function () {
+      /** Sends with the handlers' defaults and a wallet's own fees, with automine off; what each node made of them. */
+      const scenario = async (parallelEvm: boolean) => {
+        const runtime = await createHardhatRuntimeEnvironment(
+          { plugins: [hardhatPevm, hardhatToolboxMochaEthers], networks: { multiplied: { type: "edr-simulated", gasMultiplier: 1.5 } } },
+          { parallelEvm },
+          root,
+        )
+        const connection = await runtime.network.create("multiplied")
+        const { ethers, provider } = connection
+        expect(await isPevm(provider)).to.equal(parallelEvm)
+        const [owner, other] = await ethers.getSigners()
+        const wallet = new ethers.Wallet(ethers.id("request-defaults"), ethers.provider)
+        await provider.request({ method: "hardhat_setBalance", params: [wallet.address, "0xde0b6b3a7640000"] })
+        // A contract whose every call reverts: PUSH1 0 PUSH1 0 REVERT.
+        const reverter = "0x00000000000000000000000000000000000000aa"
+        await provider.request({ method: "hardhat_setCode", params: [reverter, "0x60006000fd"] })
+        await provider.request({ method: "evm_setAutomine", params: [false] })
+        // No gas, no fees, no from: all three come from the handlers.
+        const viaDefaults = (await provider.request({ method: "eth_sendTransaction", params: [{ to: other!.address, value: "0x1" }] })) as string
+        const viaWallet = await wallet.sendTransaction({ to: other!.address, value: 1n })
+        // With automine off only the gas estimate can refuse a reverting transaction.
+        const refused = await owner!.sendTransaction({ to: reverter, data: "0x12345678" }).then(
+          () => "accepted",
+          (e: unknown) => (e as Error).message,
+        )
+        await provider.request({ method: "evm_mine", params: [] })
+        const sent = (await provider.request({ method: "eth_getTransactionByHash", params: [viaDefaults] })) as Record<string, string>
+        const receipts = await Promise.all([ethers.provider.getTransactionReceipt(viaDefaults), viaWallet.wait()])
+        await connection.close()
+        return {
+          from: sent["from"],
+          gas: sent["gas"],
+          maxFeePerGas: sent["maxFeePerGas"],
+          maxPriorityFeePerGas: sent["maxPriorityFeePerGas"],
+          indexes: receipts.map((r) => r?.index),
+          refused,
+        }
+      }
+      const onEdr = await scenario(false)
+      const onPevm = await scenario(true)
+      expect(onPevm).to.deep.equal(onEdr)
+      // What the handlers did on both: EDR's estimate for a transfer (21,001) × 1.5, the first account, a median tip below the wallet's 1 gwei.
+      expect(onPevm.gas).to.equal("0x7b0d")
+      expect(onPevm.from).to.equal("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")
+      expect(onPevm.indexes).to.deep.equal([1, 0])
+      expect(onPevm.refused).to.not.equal("accepted")
+    })
+
     it("runs with pevm.enabled in the config and no flag", async function () {
       const runtime = await hre({ pevm: { enabled: true } })
       const connection = await runtime.network.create()

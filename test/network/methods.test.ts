@@ -481,11 +481,12 @@ describe("network: every JSON-RPC method", function () {
       expect((await words({ from: A0, maxFeePerGas: "0x77359400", maxPriorityFeePerGas: "0x1" }, "latest"))[7]).to.equal(1n)
       expect((await words({ from: A0, gasPrice: "0x1" }, "latest"))[7]).to.equal(1n)
       expect((await words({ from: "0x0000000000000000000000000000000000000bad", gasPrice: "0x77359400", value: "0x1" }, "latest"))[7]).to.equal(2_000_000_000n)
-      expect(await call("eth_estimateGas", [{ from: "0x0000000000000000000000000000000000000bad", to: A1, value: "0x1", gasPrice: "0x1" }])).to.equal("0x5208")
+      expect(await call("eth_estimateGas", [{ from: "0x0000000000000000000000000000000000000bad", to: A1, value: "0x1", gasPrice: "0x1" }])).to.equal("0x5209")
     })
 
     it("eth_estimateGas finds the gas a transaction needs", async function () {
-      expect(await call("eth_estimateGas", [{ from: A0, to: A1, value: "0x1" }])).to.equal("0x5208")
+      // EDR's rule: never less than the intrinsic gas + 1, so a plain transfer is estimated at 21,001.
+      expect(await call("eth_estimateGas", [{ from: A0, to: A1, value: "0x1" }])).to.equal("0x5209")
       const probe = await deployProbe(call)
       const gas = BigInt((await call("eth_estimateGas", [{ from: A0, to: probe, data: encode("set", [3, 4]) }])) as string)
       // One less than the estimate is not enough (the failed transaction changes no storage), the estimate is.
@@ -493,7 +494,7 @@ describe("network: every JSON-RPC method", function () {
       expect(error.message).to.equal("Transaction ran out of gas")
       const hash = await send({ to: probe, data: encode("set", [3, 4]), gas: hexOf(gas) })
       expect(((await call("eth_getTransactionReceipt", [hash])) as { status: string }).status).to.equal("0x1")
-      expect(await call("eth_estimateGas", [{ from: A0, to: A1 }, "0x0"])).to.equal("0x5208")
+      expect(await call("eth_estimateGas", [{ from: A0, to: A1 }, "0x0"])).to.equal("0x5209")
       await expectInvalidParam(call, call("eth_estimateGas", [{ from: A0, value: "ten" }]), "transaction.value")
       await expectInvalidParam(call, call("eth_estimateGas", [{ from: A0, to: A1 }, "then"]), "block")
     })
