@@ -10,16 +10,12 @@
  * `cache/pevm`) in which a block of the example's batch-mined transactions ran
  * in parallel. No timing is asserted.
  */
-import { execFileSync, spawnSync } from "node:child_process"
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs"
-import { dirname, isAbsolute, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs"
+import { isAbsolute, join } from "node:path"
 
 import { expect } from "chai"
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
-const examplesDir = join(root, "examples")
-const env = { ...process.env, CI: "true", FORCE_COLOR: "0", PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` }
+import { ensureBuilt, examplesDir, hardhat } from "../fixtures/hardhatCli.js"
 
 /** Every example: a folder of examples/ with a hardhat.config.ts. */
 const examples = readdirSync(examplesDir, { withFileTypes: true })
@@ -30,28 +26,6 @@ const examples = readdirSync(examplesDir, { withFileTypes: true })
 /** Every example's batch blocks hold at least this many transactions. */
 const BATCH_BLOCK = 50
 
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue
-    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-  }
-  return newest
-}
-
-/**
- * Builds dist/ unless it is newer than every file of src/ (the examples import
- * the built plugin). PEVM_EXAMPLES_NO_BUILD=1 uses dist/ as it is, e.g. while
- * someone else's half-written change in src/ does not compile.
- */
-function ensureBuilt(): void {
-  const entry = join(root, "dist", "hardhat", "index.js")
-  const built = existsSync(entry) && existsSync(join(root, "dist", "engine", "workerEntry.mjs"))
-  if (built && process.env.PEVM_EXAMPLES_NO_BUILD === "1") return
-  if (built && statSync(entry).mtimeMs >= newestMtime(join(root, "src"))) return
-  execFileSync("npm", ["run", "build"], { cwd: root, env, stdio: "inherit" })
-}
-
 /** Where the example's run record goes: `pevm.outputDir` when its config sets one, else `cache/pevm`. */
 function runRecordPath(example: string): string {
   const dir = join(examplesDir, example)
@@ -61,18 +35,17 @@ function runRecordPath(example: string): string {
   return join(isAbsolute(outputDir) ? outputDir : join(dir, outputDir), "run.json")
 }
 
-interface CliRun {
+interface TestRun {
   status: number | null
   output: string
   passing: number | undefined
 }
 
-function hardhatTest(example: string, ...flags: string[]): CliRun {
-  const run = spawnSync("npx", ["hardhat", "test", ...flags], { cwd: join(examplesDir, example), env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
-  const output = `${run.stdout}\n${run.stderr}`
+function hardhatTest(example: string, ...flags: string[]): TestRun {
+  const run = hardhat(join(examplesDir, example), ["test", ...flags])
   // Hardhat's own summary ("N passing (N mocha)") comes last.
-  const counts = [...output.matchAll(/(\d+) passing/g)].map((match) => Number(match[1]))
-  return { status: run.status, output, passing: counts.at(-1) }
+  const counts = [...run.output.matchAll(/(\d+) passing/g)].map((match) => Number(match[1]))
+  return { status: run.status, output: run.output, passing: counts.at(-1) }
 }
 
 interface RunRecordShape {
@@ -93,7 +66,7 @@ describe("examples: npx hardhat test on EDR and with --parallel-evm", function (
 
   for (const example of examples) {
     describe(example, function () {
-      let onEdr: CliRun | undefined
+      let onEdr: TestRun | undefined
 
       it("passes on Hardhat's EDR", function () {
         onEdr = hardhatTest(example)
