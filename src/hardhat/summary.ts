@@ -8,6 +8,7 @@ import { styleText } from "node:util"
 
 import { formatTable, type TableItem } from "@nomicfoundation/hardhat-utils/format"
 
+import { analyzeRun, loadArtifacts, shortAddress } from "../analysis/index.js"
 import type { RunRecord } from "../network/index.js"
 
 export interface HotSlotLine {
@@ -49,6 +50,34 @@ export function runTotals(record: RunRecord): RunTotals {
 
 const shortHex = (hex: string) => `${hex.slice(0, 6)}…${hex.slice(-4)}`
 
+/**
+ * The hottest slots named as Solidity names them (`Token._balances[0x7099…79C8]`),
+ * through the analysis without its replay or guard probe. Falls back to
+ * `hottestSlots` when the artifacts cannot be read or name nothing.
+ */
+export async function namedHottestSlots(record: RunRecord, artifactsDir: string, count: number): Promise<HotSlotLine[]> {
+  try {
+    const { contracts } = loadArtifacts(artifactsDir)
+    const report = await analyzeRun(record, contracts, { replay: false, detectGuards: false, maxHotSlots: count })
+    const total = record.sessions.reduce((sum, session) => sum + session.transactions.length, 0)
+    const named = report.contracts
+      .flatMap((contract) => contract.hotSlots)
+      .filter((slot) => slot.writers > 1)
+      .sort((a, b) => b.writers - a.writers || a.name.localeCompare(b.name))
+      .slice(0, count)
+    // Two instances of one contract (two tokens of a pool) name their slots alike: say which instance.
+    const clash = (name: string) => named.filter((slot) => slot.name === name).length > 1
+    if (named.length > 0) return named.map((slot) => ({
+      name: clash(slot.name) ? `${slot.name} at ${shortAddress(slot.address)}` : slot.name,
+      writers: slot.writers,
+      share: total === 0 ? 0 : slot.writers / total,
+    }))
+  } catch {
+    // A project without artifacts (or with unreadable ones) still gets its summary.
+  }
+  return hottestSlots(record, count)
+}
+
 /** Slots written by the most transactions (commutative credits excluded), unnamed. */
 export function hottestSlots(record: RunRecord, count: number): HotSlotLine[] {
   const writers = new Map<string, number>()
@@ -80,11 +109,16 @@ export function formatSummary(totals: RunTotals, hotSlots: readonly HotSlotLine[
       cells: [totals.blocks, totals.transactions, totals.multiTransactionBlocks, totals.parallelBlocks, totals.reExecutions, totals.fellBack].map(String),
     },
   ]
+  const tables = [formatTable(rows)]
   if (hotSlots.length > 0) {
-    rows.push({ type: "section-header", text: "Hottest storage slots" })
-    rows.push({ type: "header", cells: ["Slot", "Written by (txs)", "Share of txs"].map((s) => styleText("yellow", s)) })
-    for (const slot of hotSlots) rows.push({ type: "row", cells: [slot.name, String(slot.writers), `${(slot.share * 100).toFixed(1)}%`] })
+    // A table of its own, so that its three columns do not take the widths of the six above.
+    const slotRows: TableItem[] = [
+      { type: "section-header", text: "Hottest storage slots" },
+      { type: "header", cells: ["Slot", "Written by (txs)", "Share of txs"].map((s) => styleText("yellow", s)) },
+      ...hotSlots.map((slot): TableItem => ({ type: "row", cells: [slot.name, String(slot.writers), `${(slot.share * 100).toFixed(1)}%`] })),
+    ]
+    tables.push(formatTable(slotRows))
   }
-  const lines = [formatTable(rows), `Run record: ${runFile}`, `Run ${styleText("bold", "npx hardhat pevm-report")} for conflicts, speedup bounds and suggestions per contract.`]
+  const lines = [...tables, `Run record: ${runFile}`, `Run ${styleText("bold", "npx hardhat pevm-report")} for conflicts, speedup bounds and suggestions per contract.`]
   return lines.join("\n")
 }

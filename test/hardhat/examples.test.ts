@@ -23,6 +23,13 @@ const examples = readdirSync(examplesDir, { withFileTypes: true })
   .map((entry) => entry.name)
   .sort()
 
+/** A slot each example's summary must name among the hottest, as Solidity names it. */
+const HOT_SLOT: Readonly<Record<string, RegExp>> = {
+  "erc20-token": /MeridianToken\._balances\[0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\]/,
+  amm: /Pool\.reserve0/,
+  "nft-collection": /CometCollection\._nextTokenId/,
+}
+
 /** Every example's batch blocks hold at least this many transactions. */
 const BATCH_BLOCK = 50
 
@@ -94,6 +101,15 @@ describe("examples: npx hardhat test on EDR and with --parallel-evm", function (
         expect(parallelBlocks.length, `blocks by mode: ${JSON.stringify(blocks.map((b) => b.mode))}`).to.be.greaterThan(0)
         // The example's batch-mined block (automine off, then evm_mine) is among them.
         expect(Math.max(...parallelBlocks.map((block) => block.transactions))).to.be.at.least(BATCH_BLOCK)
+
+        // The summary: execution figures from the record, the hottest slots by name, the way on.
+        expect(parallel.output).to.include("Parallel EVM (hardhat-pevm)")
+        const totals = new RegExp(`║ ${blocks.length}\\s+│ ${blocks.reduce((n, b) => n + b.transactions, 0)}\\s+│`)
+        expect(parallel.output, "blocks and transactions in the summary").to.match(totals)
+        expect(parallel.output).to.include("Hottest storage slots")
+        const expected = HOT_SLOT[example]
+        if (expected !== undefined) expect(parallel.output).to.match(expected)
+        expect(parallel.output).to.include("npx hardhat pevm-report")
       })
     })
   }

@@ -2,7 +2,7 @@ import type { HookContext, TestHooks } from "hardhat/types/hooks"
 
 import { pevmEnabled, saveRecordParts } from "../nodes.js"
 import { clearRunParts, mergeRunParts, runFilePath } from "../runFiles.js"
-import { formatSummary, hottestSlots, runTotals } from "../summary.js"
+import { formatSummary, namedHottestSlots, runTotals } from "../summary.js"
 
 /** Solidity tests run on EDR's own runner; only JavaScript runners (mocha) use our node. */
 const covered = (context: HookContext, id: string) => id !== "solidity" && pevmEnabled(context)
@@ -25,6 +25,6 @@ export default async (): Promise<Partial<TestHooks>> => ({
     await saveRecordParts(outputDir)
     const record = await mergeRunParts(outputDir)
     console.log()
-    console.log(formatSummary(runTotals(record), hottestSlots(record, 5), runFilePath(outputDir)))
+    console.log(formatSummary(runTotals(record), await namedHottestSlots(record, context.config.paths.artifacts, 5), runFilePath(outputDir)))
   },
 })
