@@ -33,6 +33,7 @@ import {
   shouldUseColor,
   unmatchedThresholds,
   writeBaseline,
+  type Baseline,
   type CheckResults,
 } from "../../report/index.js"
 import { PLUGIN_ID } from "../config.js"
@@ -57,16 +58,23 @@ export default async function pevmReport(args: PevmReportArguments, hre: Hardhat
   const outputDir = config.pevm.outputDir
   const shown = (path: string) => relative(process.cwd(), path) || path
 
+  const baseline = await readInputs(args, hre)
   let record = args.run ? undefined : await readRecord(outputDir)
   if (record === undefined) {
-    console.error(args.run ? "Running the tests on the parallel EVM (--run)..." : `No run record at ${shown(runFilePath(outputDir))}: running the tests on the parallel EVM first...`)
+    console.error(
+      args.run
+        ? "Running the tests on the parallel EVM (--run)..."
+        : `No run record at ${shown(runFilePath(outputDir))}: running the tests on the parallel EVM first...`,
+    )
     const code = await runTestsOnParallelEvm(hre)
     record = await readRecord(outputDir)
     if (code !== 0) console.error(styleText("yellow", `The tests exited with code ${code}; reporting on what they recorded.`))
     if (record === undefined) {
       throw new HardhatPluginError(
         PLUGIN_ID,
-        `The test run recorded nothing at ${shown(runFilePath(outputDir))}. Check that the tests use an edr-simulated network and that config.pevm.record is not false.`,
+        `The test run recorded nothing at ${shown(
+          runFilePath(outputDir),
+        )}. Check that the tests use an edr-simulated network and that config.pevm.record is not false.`,
       )
     }
   } else {
@@ -78,7 +86,8 @@ export default async function pevmReport(args: PevmReportArguments, hre: Hardhat
   try {
     loaded = loadArtifacts(config.paths.artifacts)
   } catch (error) {
-    if (error instanceof ArtifactsError) throw new HardhatPluginError(PLUGIN_ID, `${error.message}\nRun \`npx hardhat build\`, or \`npx hardhat pevm-report --run\`.`)
+    if (error instanceof ArtifactsError)
+      throw new HardhatPluginError(PLUGIN_ID, `${error.message}\nRun \`npx hardhat build\`, or \`npx hardhat pevm-report --run\`.`)
     throw error
   }
 
@@ -92,7 +101,7 @@ export default async function pevmReport(args: PevmReportArguments, hre: Hardhat
     await shutdownExecutors()
   }
 
-  const checks = await runChecks(args, hre, report)
+  const checks = runChecks(args, hre, report, baseline)
   const color = shouldUseColor(process.stdout)
   for (const warning of loaded.warnings) console.error(styleText("yellow", `Warning: ${warning}`))
   console.log(renderTerminal(report, { color, checks }))
@@ -125,34 +134,56 @@ async function readRecord(outputDir: string): Promise<RunRecord | undefined> {
   try {
     return await readRunRecord(outputDir)
   } catch (error) {
-    throw new HardhatPluginError(PLUGIN_ID, `Cannot read the run record ${runFilePath(outputDir)}: ${(error as Error).message}\nRecord a new one with \`npx hardhat pevm-report --run\`.`)
+    throw new HardhatPluginError(
+      PLUGIN_ID,
+      `Cannot read the run record ${runFilePath(outputDir)}: ${(error as Error).message}\nRecord a new one with \`npx hardhat pevm-report --run\`.`,
+    )
+  }
+}
+
+/** Fails before any work on a `--check` without thresholds or a `--baseline` that cannot be read. */
+async function readInputs(args: PevmReportArguments, hre: HardhatRuntimeEnvironment): Promise<Baseline | undefined> {
+  if (args.check && Object.keys(hre.config.pevm.thresholds).length === 0) {
+    throw new HardhatPluginError(PLUGIN_ID, "--check found no thresholds: set config.pevm.thresholds (see templates/hardhat.config.snippet.ts).")
+  }
+  if (args.baseline === undefined || args.updateBaseline) return undefined
+  const path = resolve(hre.config.paths.root, args.baseline)
+  if (!existsSync(path)) {
+    throw new HardhatPluginError(
+      PLUGIN_ID,
+      `The baseline ${args.baseline} does not exist. Write it with \`npx hardhat pevm-report --baseline ${args.baseline} --update-baseline\`.`,
+    )
+  }
+  try {
+    return parseBaseline(await readFile(path, "utf8"), args.baseline)
+  } catch (error) {
+    if (error instanceof BaselineError) throw new HardhatPluginError(PLUGIN_ID, error.message)
+    throw error
   }
 }
 
 /** Thresholds with `--check`, the baseline with `--baseline` (unless it is being rewritten). */
-async function runChecks(args: PevmReportArguments, hre: HardhatRuntimeEnvironment, report: AnalysisReport): Promise<CheckResults> {
-  const { pevm, paths } = hre.config
-  let checks: CheckResults = {}
-  if (args.check) {
-    if (Object.keys(pevm.thresholds).length === 0) {
-      throw new HardhatPluginError(PLUGIN_ID, "--check found no thresholds: set config.pevm.thresholds (see templates/hardhat.config.snippet.ts).")
-    }
-    checks = { ...checks, thresholds: { violations: checkThresholds(report, pevm.thresholds), unmatched: unmatchedThresholds(report, pevm.thresholds) } }
+function runChecks(args: PevmReportArguments, hre: HardhatRuntimeEnvironment, report: AnalysisReport, baseline: Baseline | undefined): CheckResults {
+  const { pevm } = hre.config
+  return {
+    ...(args.check
+      ? {
+          thresholds: {
+            violations: checkThresholds(report, pevm.thresholds),
+            unmatched: unmatchedThresholds(report, pevm.thresholds),
+          },
+        }
+      : {}),
+    ...(baseline !== undefined
+      ? {
+          baseline: {
+            ...(args.baseline !== undefined ? { file: args.baseline } : {}),
+            tolerance: pevm.baselineTolerance,
+            regressions: compareToBaseline(report, baseline, pevm.baselineTolerance),
+          },
+        }
+      : {}),
   }
-  if (args.baseline !== undefined && !args.updateBaseline) {
-    const path = resolve(paths.root, args.baseline)
-    if (!existsSync(path)) {
-      throw new HardhatPluginError(PLUGIN_ID, `The baseline ${args.baseline} does not exist. Write it with \`npx hardhat pevm-report --baseline ${args.baseline} --update-baseline\`.`)
-    }
-    try {
-      const baseline = parseBaseline(await readFile(path, "utf8"), args.baseline)
-      checks = { ...checks, baseline: { file: args.baseline, tolerance: pevm.baselineTolerance, regressions: compareToBaseline(report, baseline, pevm.baselineTolerance) } }
-    } catch (error) {
-      if (error instanceof BaselineError) throw new HardhatPluginError(PLUGIN_ID, error.message)
-      throw error
-    }
-  }
-  return checks
 }
 
 /** `hardhat test --parallel-evm` in a child process, in the project root, with the same config file. */
@@ -161,7 +192,10 @@ function runTestsOnParallelEvm(hre: HardhatRuntimeEnvironment): Promise<number> 
   if (cli === undefined) throw new HardhatPluginError(PLUGIN_ID, "Cannot find the Hardhat CLI to run the tests: run `npx hardhat test --parallel-evm` first.")
   const args = [cli, ...(hre.config.paths.config !== undefined ? ["--config", hre.config.paths.config] : []), "test", "--parallel-evm"]
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { cwd: hre.config.paths.root, stdio: "inherit" })
+    const child = spawn(process.execPath, args, {
+      cwd: hre.config.paths.root,
+      stdio: "inherit",
+    })
     child.on("error", reject)
     child.on("exit", (code, signal) => resolvePromise(code ?? (signal !== null ? 1 : 0)))
   })
