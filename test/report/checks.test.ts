@@ -164,3 +164,14 @@ describe("report checks: documentation", () => {
     for (const word of ["hardhat-pevm-baseline", "baseline × (1 − t)", "1 − (1 − baseline) × (1 − t)", "baseline × (1 + t)", "New contracts"]) expect(BASELINE_MARKDOWN).to.contain(word)
   })
 })
+
+describe("report: the README", () => {
+  it("carries the thresholds, baseline and JSON schema texts as the code defines them", async () => {
+    const { readFileSync } = await import("node:fs")
+    const { CHECKS_MARKDOWN, BASELINE_MARKDOWN, REPORT_JSON_SCHEMA_MARKDOWN } = await import("../../src/report/index.js")
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
+    for (const [name, text] of Object.entries({ CHECKS_MARKDOWN, BASELINE_MARKDOWN, REPORT_JSON_SCHEMA_MARKDOWN })) {
+      expect(readme.includes(text.trim()), `README.md lacks ${name} verbatim; paste it from src/report`).to.equal(true)
+    }
+  })
+})
