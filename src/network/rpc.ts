@@ -681,19 +681,20 @@ function seconds(value: unknown, name: string): bigint {
   return quantity(value, name)
 }
 
+/**
+ * Each mined block's effective tips with their gas, sorted. Blocks never change, and Hardhat's fee
+ * filling calls eth_feeHistory before every eth_sendTransaction: decoding the latest block's
+ * transactions on each call made every send cost O(that block's size).
+ */
+const sortedTips = new WeakMap<MinedBlock, readonly { readonly gasUsed: bigint; readonly tip: bigint }[]>()
+
 /** eth_feeHistory rewards: per percentile, the effective tip below which that share of the block's gas was paid. */
 function percentileRewards(block: MinedBlock, percentiles: readonly number[], common: Node["common"]): Hex[] {
-  const baseFee = block.header.baseFeePerGas ?? 0n
-  const tips = block.transactions
-    .map((tx) => {
-      const decoded = createTxFromRLP(tx.raw, { common }) as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
-      const tip =
-        decoded.maxFeePerGas !== undefined
-          ? ((decoded.maxFeePerGas - baseFee) < (decoded.maxPriorityFeePerGas ?? 0n) ? decoded.maxFeePerGas - baseFee : (decoded.maxPriorityFeePerGas ?? 0n))
-          : (decoded.gasPrice ?? 0n) - baseFee
-      return { gasUsed: tx.result.gasUsed, tip: tip < 0n ? 0n : tip }
-    })
-    .sort((a, b) => (a.tip < b.tip ? -1 : a.tip > b.tip ? 1 : 0))
+  let tips = sortedTips.get(block)
+  if (tips === undefined) {
+    tips = blockTips(block, common)
+    sortedTips.set(block, tips)
+  }
   if (tips.length === 0) return percentiles.map(() => "0x0")
   const total = tips.reduce((sum, t) => sum + t.gasUsed, 0n)
   return percentiles.map((p) => {
@@ -705,6 +706,20 @@ function percentileRewards(block: MinedBlock, percentiles: readonly number[], co
     }
     return toQuantity((tips[tips.length - 1] as { tip: bigint }).tip)
   })
+}
+
+function blockTips(block: MinedBlock, common: Node["common"]): { gasUsed: bigint; tip: bigint }[] {
+  const baseFee = block.header.baseFeePerGas ?? 0n
+  return block.transactions
+    .map((tx) => {
+      const decoded = createTxFromRLP(tx.raw, { common }) as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+      const tip =
+        decoded.maxFeePerGas !== undefined
+          ? ((decoded.maxFeePerGas - baseFee) < (decoded.maxPriorityFeePerGas ?? 0n) ? decoded.maxFeePerGas - baseFee : (decoded.maxPriorityFeePerGas ?? 0n))
+          : (decoded.gasPrice ?? 0n) - baseFee
+      return { gasUsed: tx.result.gasUsed, tip: tip < 0n ? 0n : tip }
+    })
+    .sort((a, b) => (a.tip < b.tip ? -1 : a.tip > b.tip ? 1 : 0))
 }
 
 function printConsole(rpc: Rpc, logs: readonly Uint8Array[] | undefined): void {
