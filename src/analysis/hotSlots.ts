@@ -27,7 +27,7 @@ import type { HotSlot, IgnoredSlot, SlotKind } from "./types.js"
 export interface LeafChanges {
   readonly leaf: SlotLeaf
   readonly changes: number
-  /** Changes by +1 or -1. */
+  /** Changes by a small whole step (at most MAX_COUNTER_STEP either way), as a counter moves. */
   readonly steps: number
   /** Changes whose new value is the block's timestamp. */
   readonly timestamps: number
@@ -42,6 +42,9 @@ export interface SlotDetail {
 }
 
 const rank = (a: HotSlot, b: HotSlot): number => b.writers - a.writers || b.conflicts - a.conflicts || a.name.localeCompare(b.name)
+
+/** A counter moves by small whole steps: one id, or a few at once (a mint of 3 tokens). Amounts move by more. */
+const MAX_COUNTER_STEP = 16n
 
 export function slotDisplayName(contract: string, slot: Hex, name: SlotName, leaves: readonly SlotLeaf[] = name.leaves): string {
   if (leaves.length === 0) return `${contract}:0x${BigInt(slot).toString(16)}`
@@ -137,7 +140,8 @@ export function hotSlots(
         const after = leafValue(change.new, leaf)
         if (before === after) continue
         count++
-        if (after - before === 1n || before - after === 1n) steps++
+        const delta = after > before ? after - before : before - after
+        if (delta <= MAX_COUNTER_STEP) steps++
         const entry = analysis.sequence[change.position] as AttributedTx
         const block = record.sessions[entry.session]?.blocks[entry.tx.block]
         if (block !== undefined && after === BigInt(block.env.timestamp)) timestamps++
