@@ -1,30 +1,38 @@
 /**
  * npm run bench -- [--json FILE] [--workers N] [--txs N] [--rounds N] [--only NAME]
- *                  [--mainnet DIR] [--mainnet-limit N] [--no-reference]
+ *                  [--mainnet DIR] [--mainnet-limit N] [--no-reference] [--no-rpc]
  *
- * Prints a table per workload: sequential and parallel transactions per
- * second, the speedup (median of per-round ratios, both modes measured side
- * by side in each round), re-executions per transaction, and stock
- * ethereumjs (runBlock on MerkleStateManager) for reference.
+ * Prints two tables. The engine's, a row per workload: sequential and
+ * parallel transactions per second, the speedup (median of per-round ratios,
+ * both modes measured side by side in each round), re-executions per
+ * transaction, and stock ethereumjs (runBlock on MerkleStateManager) for
+ * reference. Then the node's, end to end through JSON-RPC against Hardhat's
+ * EDR network (bench/rpc.ts): queueing N transfers and `evm_mine`, the mine
+ * alone, automine throughput. `--only rpc` runs only the latter, `--no-rpc`
+ * skips it; `--rounds` defaults to 5 for the engine and 3 for the node (EDR
+ * needs over a minute for some of its steps); the node's progress goes to
+ * stderr.
  */
 import { existsSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus, totalmem } from "node:os"
 
 import { benchEngine, type EngineRow } from "./engine.js"
+import { benchRpc, SEND_METHODS, type RpcRow } from "./rpc.js"
 
 interface Args {
   json?: string
   workers: number
   txs: number
-  rounds: number
+  rounds?: number
   only?: string
+  rpc: boolean
   mainnet?: string
   mainnetLimit?: number
   reference: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { workers: availableParallelism(), txs: 1000, rounds: 5, reference: true }
+  const args: Args = { workers: availableParallelism(), txs: 1000, reference: true, rpc: true }
   const defaultMainnet = "../shared/mainnet-blocks"
   if (existsSync(defaultMainnet)) args.mainnet = defaultMainnet
   for (let i = 0; i < argv.length; i++) {
@@ -43,52 +51,121 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--mainnet-limit") args.mainnetLimit = Number(value())
     else if (arg === "--no-mainnet") delete args.mainnet
     else if (arg === "--no-reference") args.reference = false
+    else if (arg === "--no-rpc") args.rpc = false
     else throw new Error(`unknown option ${arg}`)
   }
   return args
 }
 
-function table(rows: EngineRow[], workers: number): string {
-  const header = ["workload", "txs", "seq tx/s", `par tx/s (${workers}w)`, "speedup", "re-exec/tx", "ethereumjs tx/s"]
-  const body = rows.map((r) => [
-    r.workload + (r.fellBack !== undefined ? " *" : ""),
-    String(r.transactions),
-    r.sequentialTxPerSec.toFixed(0),
-    r.parallelTxPerSec.toFixed(0),
-    `${r.speedup.toFixed(2)}x`,
-    r.reExecutionsPerTx.toFixed(2),
-    r.referenceTxPerSec !== undefined ? r.referenceTxPerSec.toFixed(0) : "-",
-  ])
+/** Columns padded to width: the first left-aligned, the others right-aligned. */
+function render(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join("  ")
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n")
 }
 
+function table(rows: EngineRow[], workers: number): string {
+  const header = ["workload", "txs", "seq tx/s", `par tx/s (${workers}w)`, "speedup", "re-exec/tx", "ethereumjs tx/s"]
+  return render(
+    header,
+    rows.map((r) => [
+      r.workload + (r.fellBack !== undefined ? " *" : ""),
+      String(r.transactions),
+      r.sequentialTxPerSec.toFixed(0),
+      r.parallelTxPerSec.toFixed(0),
+      `${r.speedup.toFixed(2)}x`,
+      r.reExecutionsPerTx.toFixed(2),
+      r.referenceTxPerSec !== undefined ? r.referenceTxPerSec.toFixed(0) : "-",
+    ]),
+  )
+}
+
+function rpcTable(rows: RpcRow[], workers: number): string {
+  const header = ["workload", "sends", "txs", "rounds", `pevm ms (${workers}w)`, "EDR ms", "pevm tx/s", "EDR tx/s", "vs EDR", "target"]
+  return render(
+    header,
+    rows.map((r) => [
+      r.workload,
+      r.send,
+      String(r.transactions),
+      String(r.rounds),
+      r.pevmMs.toFixed(1),
+      r.edrMs.toFixed(1),
+      r.pevmTxPerSec.toFixed(0),
+      r.edrTxPerSec.toFixed(0),
+      `${r.speedupVsEdr.toFixed(2)}x`,
+      r.target !== undefined ? `${r.target.description}: ${r.target.met ? "met" : "MISSED"}` : "",
+    ]),
+  )
+}
+
 const args = parseArgs(process.argv.slice(2))
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
-console.log(`hardhat-pevm engine benchmark: ${args.txs} transactions a block, ${args.workers} workers, ${args.rounds} rounds; ${machine}`)
 const tty = process.stdout.isTTY === true
-const rows = await benchEngine({
-  txs: args.txs,
-  workers: args.workers,
-  rounds: args.rounds,
-  reference: args.reference,
-  ...(args.mainnet !== undefined ? { mainnetDir: args.mainnet } : {}),
-  ...(args.mainnetLimit !== undefined ? { mainnetLimit: args.mainnetLimit } : {}),
-  ...(args.only !== undefined ? { only: args.only } : {}),
-  progress: (line) => {
-    if (tty) process.stdout.write(`\r${line}\x1b[K`)
-    else if (line.endsWith(".") === false || line.endsWith(`${".".repeat(args.rounds)}`)) console.log(line)
-  },
-})
-if (tty) process.stdout.write("\r\x1b[K")
-console.log()
-console.log(table(rows, args.workers))
-if (rows.some((r) => r.fellBack !== undefined)) console.log("* ran sequentially: " + rows.filter((r) => r.fellBack).map((r) => r.fellBack).join("; "))
+const runEngine = args.only !== "rpc"
+const runRpc = args.rpc && (args.only === undefined || "rpc".includes(args.only))
+const engineRounds = args.rounds ?? 5
+const rpcRounds = args.rounds ?? 3
+let rows: EngineRow[] = []
+if (runEngine) {
+  console.log(`hardhat-pevm engine benchmark: ${args.txs} transactions a block, ${args.workers} workers, ${engineRounds} rounds; ${machine}`)
+  rows = await benchEngine({
+    txs: args.txs,
+    workers: args.workers,
+    rounds: engineRounds,
+    reference: args.reference,
+    ...(args.mainnet !== undefined ? { mainnetDir: args.mainnet } : {}),
+    ...(args.mainnetLimit !== undefined ? { mainnetLimit: args.mainnetLimit } : {}),
+    ...(args.only !== undefined ? { only: args.only } : {}),
+    progress: (line) => {
+      if (tty) process.stdout.write(`\r${line}\x1b[K`)
+      else if (line.endsWith(".") === false || line.endsWith(`${".".repeat(engineRounds)}`)) console.log(line)
+    },
+  })
+  if (tty) process.stdout.write("\r\x1b[K")
+  console.log()
+  console.log(table(rows, args.workers))
+  if (rows.some((r) => r.fellBack !== undefined)) console.log("* ran sequentially: " + rows.filter((r) => r.fellBack).map((r) => r.fellBack).join("; "))
+}
+let rpcRows: RpcRow[] = []
+if (runRpc) {
+  if (runEngine) console.log()
+  console.log(`hardhat-pevm node vs Hardhat's EDR, through JSON-RPC: ${args.workers} workers, ${rpcRounds} rounds; ${machine}`)
+  const started = performance.now()
+  const errTty = process.stderr.isTTY === true
+  rpcRows = await benchRpc({
+    rounds: rpcRounds,
+    workers: args.workers,
+    progress: (line) => {
+      const stamped = `  [${((performance.now() - started) / 1000).toFixed(0)}s] ${line}`
+      if (errTty) process.stderr.write(`\r${stamped}\x1b[K`)
+      else process.stderr.write(`${stamped}\n`)
+    },
+  })
+  if (process.stderr.isTTY === true) process.stderr.write("\r\x1b[K")
+  console.log()
+  console.log(rpcTable(rpcRows, args.workers))
+  console.log(`sends, each awaited in turn: raw = ${SEND_METHODS.raw};`)
+  console.log(`  sendTransaction = ${SEND_METHODS.sendTransaction}.`)
+  console.log("queue+mine: N sends with automine off, then evm_mine; evm_mine: that call alone; automine: N sends, a block each.")
+  console.log("vs EDR: EDR's time / ours, median of per-round ratios (above 1: we are faster); rounds < asked: EDR took over 10 s, measured once.")
+}
 if (args.json !== undefined) {
   writeFileSync(
     args.json,
-    JSON.stringify({ date: new Date().toISOString(), machine, workers: args.workers, txs: args.txs, rounds: args.rounds, rows }, null, 2),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        workers: args.workers,
+        txs: args.txs,
+        rounds: engineRounds,
+        rows,
+        ...(runRpc ? { rpc: { rounds: rpcRounds, sends: SEND_METHODS, rows: rpcRows } } : {}),
+      },
+      null,
+      2,
+    ),
   )
   console.log(`wrote ${args.json}`)
 }
