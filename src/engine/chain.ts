@@ -3,10 +3,13 @@
  * secp256k1 plugged in), and the ethereumjs Block that transactions run in.
  * Commons are cached per chain and hardfork because the VM is built around one.
  */
-import { createBlock } from "@ethereumjs/block"
+import { createBlock, paramsBlock } from "@ethereumjs/block"
 import type { Block } from "@ethereumjs/block"
 import { Common, Mainnet, createCustomCommon } from "@ethereumjs/common"
+import { paramsEVM } from "@ethereumjs/evm"
+import { paramsTx } from "@ethereumjs/tx"
 import { hexToBytes } from "@ethereumjs/util"
+import { paramsVM } from "@ethereumjs/vm"
 
 import { nativeCrypto } from "./crypto.js"
 import type { BlockHeaderInput, ChainConfig } from "./types.js"
@@ -30,9 +33,29 @@ export function commonFor(chain: ChainConfig, hardfork: string): Common {
       chain.hardfork === "mainnet"
         ? new Common({ chain: Mainnet, hardfork, customCrypto: nativeCrypto })
         : createCustomCommon({ chainId: Number(chain.chainId) }, Mainnet, { hardfork, customCrypto: nativeCrypto })
+    withParamsMergedOnce(common)
     commons.set(cacheKey, common)
   }
   return common
+}
+
+type ParamsSet = Parameters<Common["updateParams"]>[0]
+
+/**
+ * Every ethereumjs transaction, block header, EVM and VM merges its package's
+ * parameters into (a shallow copy of) its Common, which deep-copies them and
+ * rebuilds the parameter cache: 25-50 µs, several times per transaction. The
+ * four sets are merged once here, before any copy shares this Common's
+ * parameters and cache, and merging one of them again is then skipped. Any
+ * other set still goes through ethereumjs' own merge.
+ */
+function withParamsMergedOnce(common: Common): void {
+  const merged = new Set<ParamsSet>([paramsTx, paramsBlock, paramsEVM, paramsVM])
+  for (const params of merged) common.updateParams(params)
+  const updateParams = common.updateParams
+  common.updateParams = function (this: Common, params: ParamsSet): void {
+    if (!merged.has(params)) updateParams.call(this, params)
+  }
 }
 
 /** The ethereumjs Block (header only) that runTx needs; withdrawals are applied by the block frame. */
