@@ -512,11 +512,7 @@ export class Node {
    * fields carry its data, access list and authorizations).
    */
   private checkIntrinsicGas(raw: Uint8Array, fields: TransactionFields, sender: Hex, decoded?: TypedTransaction): void {
-    const length = BigInt(fields.data?.length ?? 0)
-    let bound = 21000n + 68n * length + 25000n * BigInt(fields.authorizationList?.length ?? 0)
-    if (fields.to === undefined) bound += 32000n + 2n * ((length + 31n) / 32n)
-    for (const item of fields.accessList ?? []) bound += 2400n + 1900n * BigInt(item.storageKeys.length)
-    if (decoded === undefined && fields.gasLimit >= bound) return
+    if (decoded === undefined && fields.gasLimit >= intrinsicUpperBound(fields)) return
     const minimum = getMinimumGasLimit(decoded ?? createTxFromRLP(raw, { common: this.common }), createAddressFromString(sender))
     if (fields.gasLimit < minimum) throw new InvalidInputError(`Transaction requires at least ${minimum} gas but got ${fields.gasLimit}`)
   }
@@ -853,8 +849,8 @@ export class Node {
       const attempt = await this.call({ ...request, gasLimit }, number, {}, at)
       return attempt.valid && attempt.status === 1 && (attempt.internalOutOfGas !== true || this.config.gasEstimationMode === "topLevelSuccess")
     }
-    const intrinsic = intrinsicGasOf({ ...request, gasLimit: cap }, this.common, this.chain.chainId)
-    const initial = first.gasUsed > intrinsic ? first.gasUsed : intrinsic + 1n
+    // The gas used includes the intrinsic gas; only a request that ran no code can use exactly that.
+    const initial = first.gasUsed > intrinsicUpperBound(request) ? first.gasUsed : maxBig(first.gasUsed, intrinsicGasOf({ ...request, gasLimit: cap }, this.common, this.chain.chainId) + 1n)
     if (await succeeds(initial)) return initial
     let low = initial
     let high = cap
@@ -984,6 +980,17 @@ function fieldsOf(tx: TypedTransaction, sender: Hex): TransactionFields {
     ...(anyTx.maxFeePerGas !== undefined ? { maxFeePerGas: anyTx.maxFeePerGas } : {}),
     ...(anyTx.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: anyTx.maxPriorityFeePerGas } : {}),
   }
+}
+
+const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b)
+
+/** At least the intrinsic gas (and EIP-7623 floor) of a request, from its size alone (calldata at the pre-Istanbul 68 a byte). */
+function intrinsicUpperBound(request: Pick<CallRequest, "to" | "data" | "accessList" | "authorizationList">): bigint {
+  const length = BigInt(request.data?.length ?? 0)
+  let bound = 21000n + 68n * length + 25000n * BigInt(request.authorizationList?.length ?? 0)
+  if (request.to === undefined) bound += 32000n + 2n * ((length + 31n) / 32n)
+  for (const item of request.accessList ?? []) bound += 2400n + 1900n * BigInt(item.storageKeys.length)
+  return bound
 }
 
 /** How close eth_estimateGas's search gets before it stops (Hardhat's and EDR's margins). */
