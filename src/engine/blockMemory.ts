@@ -111,7 +111,9 @@ function nextPowerOfTwo(n: number): number {
  */
 export function layoutFor(transactions: number, factor = 1, gasLimit = 0n, gasPerAccess = 2100n): BlockMemoryLayout {
   const n = Math.max(transactions, 1)
-  const byGas = Math.min(Number(gasLimit / gasPerAccess), 1 << 20)
+  // Capped: the buffer's pages fault in as keys hash into them, and a block that needs
+  // more than this (it overflows) is retried with `factor` times the room.
+  const byGas = Math.min(Number(gasLimit / gasPerAccess), 1 << 15)
   const keys = Math.max(n * 64, byGas * 2) * factor
   return {
     transactions: n,
