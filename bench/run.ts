@@ -8,14 +8,17 @@
  * transaction, and stock ethereumjs (runBlock on MerkleStateManager) for
  * reference. Then the node's, end to end through JSON-RPC against Hardhat's
  * EDR network (bench/rpc.ts): queueing N transfers and `evm_mine`, the mine
- * alone, automine throughput. `--only rpc` runs only the latter, `--no-rpc`
- * skips it; `--rounds` defaults to 5 for the engine and 3 for the node (EDR
+ * alone, automine throughput. Under the engine table, the machine ceiling
+ * (bench/ceiling.ts): what N threads give this machine with no coordination
+ * at all. `--only rpc` runs only the node's table, `--only ceiling` only the
+ * ceiling, `--no-rpc` skips the node's table; `--rounds` defaults to 5 for the engine and 3 for the node (EDR
  * needs over a minute for some of its steps); the node's progress goes to
  * stderr.
  */
 import { existsSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus, totalmem } from "node:os"
 
+import { measureCeiling, type CeilingResult } from "./ceiling.js"
 import { benchEngine, type EngineRow } from "./engine.js"
 import { benchRpc, SEND_METHODS, type RpcRow } from "./rpc.js"
 
@@ -107,6 +110,7 @@ const runRpc = args.rpc && (args.only === undefined || "rpc".includes(args.only)
 const engineRounds = args.rounds ?? 5
 const rpcRounds = args.rounds ?? 3
 let rows: EngineRow[] = []
+let ceiling: CeilingResult | undefined
 if (runEngine) {
   console.log(`hardhat-pevm engine benchmark: ${args.txs} transactions a block, ${args.workers} workers, ${engineRounds} rounds; ${machine}`)
   rows = await benchEngine({
@@ -126,6 +130,16 @@ if (runEngine) {
   console.log()
   console.log(table(rows, args.workers))
   if (rows.some((r) => r.fellBack !== undefined)) console.log("* ran sequentially: " + rows.filter((r) => r.fellBack).map((r) => r.fellBack).join("; "))
+  if (args.only === undefined || "ceiling".includes(args.only)) {
+    ceiling = await measureCeiling(args.workers, args.txs, engineRounds, (line) => {
+      if (tty) process.stdout.write(`\r${line}\x1b[K`)
+    })
+    if (tty) process.stdout.write("\r\x1b[K")
+    console.log(
+      `machine ceiling: the ERC-20 block run sequentially in ${ceiling.threads} threads at once, with no coordination, gives ` +
+        `${ceiling.speedup.toFixed(2)}x the throughput of one thread (${ceiling.aloneMs.toFixed(0)} ms a block alone, ${ceiling.togetherMs.toFixed(0)} ms together): no executor can beat it here`,
+    )
+  }
 }
 let rpcRows: RpcRow[] = []
 if (runRpc) {
@@ -161,6 +175,7 @@ if (args.json !== undefined) {
         txs: args.txs,
         rounds: engineRounds,
         rows,
+        ...(ceiling !== undefined ? { ceiling } : {}),
         ...(runRpc ? { rpc: { rounds: rpcRounds, sends: SEND_METHODS, rows: rpcRows } } : {}),
       },
       null,
