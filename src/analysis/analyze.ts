@@ -15,6 +15,7 @@ import type { RunRecord } from "../network/record.js"
 import { DEPLOY } from "./abi.js"
 import type { ContractArtifact } from "./artifacts.js"
 import { attributeTransactions, type AttributedTx, type ContractUse } from "./attribution.js"
+import { Lineage } from "./lineage.js"
 import { analyzeConflicts, storageOwnerId, type ConflictAnalysis } from "./conflicts.js"
 import { keccakHex, shortAddress } from "./format.js"
 import { findRestoredSlots, type GuardProbe } from "./guards.js"
@@ -111,6 +112,7 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
   const warnings: string[] = []
   const replayOptions: ReplayOptions | undefined = options.replay === false ? undefined : options.replay === true || options.replay === undefined ? {} : options.replay
   const attributed = attributeTransactions(record, contracts)
+  const lineage = new Lineage(record)
 
   // Preimages of every transaction, for naming hashed slots.
   const preimages = new PreimageIndex()
@@ -167,7 +169,7 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
       for (const failure of probe.failures) warnings.push(`${name}: guard detection: ${failure}`)
     }
     const ignoredIds = new Set(probe?.restored.keys() ?? [])
-    const analysis = analyzeConflicts(sequence, functionOf, owners, ignoredIds)
+    const analysis = analyzeConflicts(sequence, functionOf, owners, ignoredIds, lineage)
     const ignored = ignoredSlots(name, analysis, probe?.restored.values() ?? [], namer)
     const { slots, details } = hotSlots(record, name, analysis, namer, { ...(options.maxHotSlots !== undefined ? { maxHotSlots: options.maxHotSlots } : {}) })
     const shownNames = new Map(details.map((d) => [`${d.slot.address}|${d.slot.slot}`, d.slot.name]))
@@ -186,7 +188,7 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
 
     let replay: ReplayResult | undefined
     if (replayOptions !== undefined) {
-      replay = await replayGroup(record, name, sequence, replayOptions, warnings, (label) => options.onProgress?.(done, steps, label))
+      replay = await replayGroup(record, name, sequence, replayOptions, warnings, (label) => options.onProgress?.(done, steps, label), lineage)
       done++
       options.onProgress?.(done, steps, `replayed ${name}`)
     }
@@ -242,6 +244,7 @@ async function replayGroup(
   options: ReplayOptions,
   warnings: string[],
   progress: (label: string) => void,
+  lineage: Lineage,
 ): Promise<ReplayResult | undefined> {
   const bySession = new Map<number, AttributedTx[]>()
   for (const entry of sequence) {
@@ -249,8 +252,11 @@ async function replayGroup(
     if (list === undefined) bySession.set(entry.session, [entry])
     else list.push(entry)
   }
-  const [sessionIndex, entries] = [...bySession].sort((a, b) => b[1].length - a[1].length)[0] ?? [undefined, []]
-  if (sessionIndex === undefined || entries.length < (options.minTransactions ?? 2)) return undefined
+  const [sessionIndex, all] = [...bySession].sort((a, b) => b[1].length - a[1].length)[0] ?? [undefined, []]
+  if (sessionIndex === undefined) return undefined
+  // Transactions of reverted test branches never ran one after the other: replay one branch, the fullest.
+  const entries = lineage.fullestPath(sessionIndex, all)
+  if (entries.length < (options.minTransactions ?? 2)) return undefined
   const session = record.sessions[sessionIndex]
   if (session === undefined) return undefined
   try {
@@ -262,6 +268,9 @@ async function replayGroup(
       (step) => progress(`replaying ${name}: ${step}`),
     )
     if (bySession.size > 1) warnings.push(`${name}: replayed the ${entries.length} transactions of one session out of ${bySession.size}`)
+    if (entries.length < all.length) {
+      warnings.push(`${name}: replayed the ${entries.length} transactions of the fullest chain of blocks (of ${all.length} in that session: snapshot reverts put the rest on other branches)`)
+    }
     if (result.divergent > 0) warnings.push(`${name}: the replay differs from the record for ${result.divergent} of ${result.transactions} transactions (see replay.divergences)`)
     return result
   } catch (error) {

@@ -25,6 +25,7 @@
  */
 import type { AccountField, Hex } from "../engine/types.js"
 import type { RecordedKey } from "../network/record.js"
+import type { Lineage } from "./lineage.js"
 import type { AttributedTx } from "./attribution.js"
 import type { ConflictKind } from "./types.js"
 
@@ -43,6 +44,8 @@ export interface KeyStats {
   raw: number
   /** Later transactions that changed it after another changed it. */
   waw: number
+  /** Positions of the later transactions of those conflicts (read-after-write or write-after-write), once each. */
+  readonly conflicted: number[]
   /** Writes recorded with old == new. */
   noOpWrites: number
 }
@@ -78,14 +81,21 @@ export function storageOwnerId(session: number, address: Hex): string {
   return `${session}|${address}`
 }
 
+/**
+ * Conflicts among a contract's transactions in recorded order. A transaction
+ * depends only on writers it descends from (`lineage`): one on a branch that
+ * a snapshot revert threw away wrote nothing it could read.
+ */
 export function analyzeConflicts(
   sequence: readonly AttributedTx[],
   functionOf: readonly string[],
   owners: ReadonlySet<string>,
   ignored: ReadonlySet<string> = new Set(),
+  lineage?: Lineage,
 ): ConflictAnalysis {
   const keys = new Map<string, KeyStats>()
-  const lastWriter = new Map<string, number>()
+  /** Per key, the transactions that wrote it in full, oldest first; writers on dead branches are dropped when met. */
+  const writerStacks = new Map<string, number[]>()
   /** Transactions that credited a key (commutative deltas) since its last full write. */
   const credits = new Map<string, number[]>()
   const pairs = new Map<string, PairStats>()
@@ -107,6 +117,7 @@ export function analyzeConflicts(
         readers: 0,
         raw: 0,
         waw: 0,
+        conflicted: [],
         noOpWrites: 0,
       }
       keys.set(id, stats)
@@ -128,6 +139,25 @@ export function analyzeConflicts(
     if (a.session === b.session && a.tx.block === b.tx.block) stats.sameBlock++
   }
 
+  const isAncestor = (writer: number, entry: AttributedTx): boolean => {
+    const earlier = sequence[writer] as AttributedTx
+    return lineage === undefined || earlier.session !== entry.session || lineage.descends(entry.session, earlier.tx.block, entry.tx.block)
+  }
+  /** The last full writer of `id` that `entry` descends from (dead ones are dropped for good: later blocks do not revive them). */
+  const lastWriterFor = (id: string, entry: AttributedTx): number | undefined => {
+    const stack = writerStacks.get(id)
+    if (stack === undefined) return undefined
+    while (stack.length > 0 && !isAncestor(stack.at(-1) as number, entry)) stack.pop()
+    return stack.at(-1)
+  }
+  const liveCredits = (id: string, entry: AttributedTx): number[] => {
+    const list = credits.get(id)
+    if (list === undefined) return []
+    const live = list.filter((p) => isAncestor(p, entry))
+    if (live.length !== list.length) credits.set(id, live)
+    return live
+  }
+
   sequence.forEach((entry, position) => {
     const fn = functionOf[position] as string
     for (const earlier of seen) opportunities.set(`${earlier}|${fn}`, (opportunities.get(`${earlier}|${fn}`) ?? 0) + 1)
@@ -143,9 +173,11 @@ export function analyzeConflicts(
       readIds.add(id)
       const stats = statsOf(entry.session, read)
       stats.readers++
-      const writers = [...(lastWriter.has(id) ? [lastWriter.get(id) as number] : []), ...(credits.get(id) ?? [])]
+      const last = lastWriterFor(id, entry)
+      const writers = [...(last !== undefined ? [last] : []), ...liveCredits(id, entry)]
       if (writers.length === 0) continue
       stats.raw++
+      stats.conflicted.push(position)
       for (const writer of writers) {
         deps.add(writer)
         pair(writer, position, "read-after-write", id, counted)
@@ -161,9 +193,10 @@ export function analyzeConflicts(
         stats.noOpWrites++
         continue
       }
-      const writer = lastWriter.get(id)
+      const writer = lastWriterFor(id, entry)
       if (writer !== undefined) {
         stats.waw++
+        if (stats.conflicted.at(-1) !== position) stats.conflicted.push(position)
         pair(writer, position, "write-after-write", id, counted)
       }
       stats.writers.push(position)
@@ -178,7 +211,9 @@ export function analyzeConflicts(
         else list.push(position)
         continue
       }
-      lastWriter.set(id, position)
+      const stack = writerStacks.get(id)
+      if (stack === undefined) writerStacks.set(id, [position])
+      else stack.push(position)
       credits.delete(id)
     }
     dependencies.push([...deps].sort((a, b) => a - b))

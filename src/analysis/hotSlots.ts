@@ -18,7 +18,7 @@ import type { RunRecord } from "../network/record.js"
 import type { AttributedTx } from "./attribution.js"
 import type { ConflictAnalysis, KeyStats } from "./conflicts.js"
 import type { RestoredSlot } from "./guards.js"
-import { addressOfWord } from "./format.js"
+import { addressOfWord, shortAddress } from "./format.js"
 import { argumentWords, decodeRaw } from "./rawTx.js"
 import type { SlotLeaf, SlotName, SlotNamer } from "./slotNames.js"
 import type { HotSlot, IgnoredSlot, SlotKind } from "./types.js"
@@ -56,14 +56,29 @@ function leafValue(word: bigint, leaf: SlotLeaf): bigint {
   return (word >> BigInt(leaf.byteOffset * 8)) & ((1n << BigInt(leaf.bytes * 8)) - 1n)
 }
 
-function classify(name: SlotName, writers: readonly AttributedTx[]): { kind: SlotKind; reason: string } {
-  const senders = new Set(writers.map((w) => w.tx.from)).size
+/**
+ * Structural or data-dependent. A fixed variable is structural. A mapping or
+ * array entry is judged by the transactions that conflicted on it (those that
+ * came after another's write on the same chain): keyed by their sender or an
+ * argument, the conflict came from the test's choice of accounts or ids. An
+ * entry that was written several times but never on one chain (each test
+ * after a snapshot revert mints token 0 again) conflicts with nothing.
+ */
+function classify(name: SlotName, allWriters: readonly AttributedTx[], conflicted: readonly AttributedTx[]): { kind: SlotKind; reason: string } {
   if (name.root === "fixed" || name.root === "known") {
     return { kind: "structural", reason: "a fixed variable: every transaction that writes it writes the same slot, whatever its inputs" }
   }
+  if (conflicted.length === 0 && allWriters.length >= 2) {
+    return {
+      kind: "data-dependent",
+      reason: `written by ${allWriters.length} transactions, none after another on the same chain (they ran on branches that snapshot reverts separated): no conflict`,
+    }
+  }
+  const writers = conflicted.length > 0 ? conflicted : allWriters
+  const senders = new Set(writers.map((w) => w.tx.from)).size
   if (name.root === "unknown") {
     return writers.length >= 2 && senders >= 2
-      ? { kind: "structural", reason: `one slot (not named) written by transactions from ${senders} senders` }
+      ? { kind: "structural", reason: `one slot (not named) on which transactions from ${senders} senders conflicted` }
       : { kind: "data-dependent", reason: "not named; written by one sender only" }
   }
   const fromInputs = (entry: AttributedTx): boolean => {
@@ -80,14 +95,14 @@ function classify(name: SlotName, writers: readonly AttributedTx[]): { kind: Slo
   if (derived * 2 >= writers.length) {
     return {
       kind: "data-dependent",
-      reason: `keyed by the sender or an argument (in ${derived} of ${writers.length} writes): transactions conflict on it only when they share that key`,
+      reason: `keyed by the sender or an argument (in ${derived} of ${writers.length} conflicting transactions): transactions conflict on it only when they share that key`,
     }
   }
   if (senders >= 2) {
     const entry = name.leaves[0]?.path ?? "entry"
     return {
       kind: "structural",
-      reason: `the same entry ${entry} in ${writers.length} transactions from ${senders} senders, mostly under a key not taken from their senders or arguments`,
+      reason: `the same entry ${entry} in ${writers.length} conflicting transactions from ${senders} senders, mostly under a key not taken from their senders or arguments`,
     }
   }
   return {
@@ -150,7 +165,8 @@ export function hotSlots(
     })
     const functionCounts = new Map<string, number>()
     for (const s of group) for (const p of s.writers) functionCounts.set(analysis.functionOf[p] as string, (functionCounts.get(analysis.functionOf[p] as string) ?? 0) + 1)
-    const { kind, reason } = classify(name, writerTxs)
+    const conflictedTxs = group.flatMap((s) => s.conflicted.map((p) => analysis.sequence[p] as AttributedTx))
+    const { kind, reason } = classify(name, writerTxs, conflictedTxs)
     const noOpWrites = group.reduce((n, s) => n + s.noOpWrites, 0)
     const hot: HotSlot = {
       address: first.address,
@@ -172,8 +188,12 @@ export function hotSlots(
     }
     details.push({ slot: hot, name, changed })
   }
-  details.sort((a, b) => rank(a.slot, b.slot))
-  return { slots: details.slice(0, options.maxHotSlots ?? 20).map((d) => d.slot), details }
+  // Two instances of the contract (two deployments) name the same slot alike: say which instance.
+  const named = new Map<string, number>()
+  for (const d of details) named.set(d.slot.name, (named.get(d.slot.name) ?? 0) + 1)
+  const shown = details.map((d) => ((named.get(d.slot.name) ?? 0) > 1 ? { ...d, slot: { ...d.slot, name: `${d.slot.name} at ${shortAddress(d.slot.address)}` } } : d))
+  shown.sort((a, b) => rank(a.slot, b.slot))
+  return { slots: shown.slice(0, options.maxHotSlots ?? 20).map((d) => d.slot), details: shown }
 }
 
 /** The slots that transactions set and restored, as the report lists them, with the reason they do not count. */

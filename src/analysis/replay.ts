@@ -100,7 +100,10 @@ export function replayBlock(
     const account = pre.state.accounts.get(sender)
     if (account !== undefined && account.balance < balance) account.balance = balance
   }
-  const header = headerOf(firstBlock)
+  // The latest block's environment: tests move time forward (a sale opens, a lock expires) and
+  // transactions recorded after the jump would revert at the first block's time.
+  const lastBlock = session.blocks[(transactions.at(-1) as RecordedTransaction).block] ?? firstBlock
+  const header = headerOf(lastBlock)
   return {
     block: {
       header: {

@@ -924,6 +924,7 @@ export class Node {
     this.nextBaseFee = snapshot.nextBaseFee
     this.blockGasLimit = snapshot.blockGasLimit
     this.coinbase = snapshot.coinbase
+    this.recorder.noteRevert(this.latest.number)
     return true
   }
 

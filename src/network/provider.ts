@@ -104,6 +104,7 @@ export class PevmProvider extends EventEmitter {
     this.node = new Node(config)
     this.node.recording = recording
     this.node.recorder = recorder
+    recorder.noteRevert(this.node.latest.number)
     this.rpc = new Rpc(this.node)
     return true
   }

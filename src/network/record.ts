@@ -67,6 +67,13 @@ export interface RecordedBlock {
   readonly incarnations: number
   readonly reExecutions: number
   readonly wallMs: number
+  /**
+   * Set when the chain was reverted (evm_revert, hardhat_reset) since the block
+   * recorded before this one: the head block number it went back to (the lowest,
+   * after several). Blocks recorded earlier in the session with a higher number
+   * are not this block's ancestors: what they wrote is gone for it.
+   */
+  readonly revertedTo?: string
 }
 
 /** One node: one network connection in one process. */
@@ -197,6 +204,8 @@ export class SessionRecorder {
   private codes: Record<Hex, Hex> = {}
   private readonly knownCodes = new Set<Hex>()
   private readonly totals = { blocks: 0, parallelBlocks: 0, transactions: 0, reExecutions: 0 }
+  /** The lowest head the chain was reverted to since the last recorded block. */
+  private revertedTo: bigint | undefined
 
   constructor(
     readonly id: string,
@@ -207,6 +216,11 @@ export class SessionRecorder {
   /** Counts of everything recorded so far, including what was taken. */
   get summary(): Readonly<{ blocks: number; parallelBlocks: number; transactions: number; reExecutions: number }> {
     return this.totals
+  }
+
+  /** The chain went back to `head` (evm_revert, hardhat_reset): the next block records it. */
+  noteRevert(head: bigint): void {
+    if (this.revertedTo === undefined || head < this.revertedTo) this.revertedTo = head
   }
 
   addBlock(
@@ -229,7 +243,9 @@ export class SessionRecorder {
       incarnations: stats.incarnations,
       reExecutions: stats.reExecutions,
       wallMs: Math.round(stats.wallMs * 1000) / 1000,
+      ...(this.revertedTo !== undefined ? { revertedTo: this.revertedTo.toString() } : {}),
     })
+    this.revertedTo = undefined
     this.totals.blocks++
     if (stats.mode === "parallel") this.totals.parallelBlocks++
     this.totals.transactions += transactions.length

@@ -24,7 +24,7 @@ interface ReportJsonShape {
   schemaVersion: number
   contracts: {
     name: string
-    hotSlots: { name: string; kind: string }[]
+    hotSlots: { name: string; kind: string; writers: number }[]
     functions: { signature: string; speedupEstimate: number; transactions: number }[]
     suggestions: { pattern: string; slot: string; functions: string[] }[]
   }[]
@@ -83,9 +83,13 @@ describe("hardhat: npx hardhat pevm-report on the NFT example", function () {
     expect(json.schemaVersion).to.equal(1)
     const nft = json.contracts.find((c) => c.name === "CometCollection")
     expect(nft, JSON.stringify(json.contracts.map((c) => c.name))).not.to.equal(undefined)
-    const counter = nft?.hotSlots.find((s) => s.name === "CometCollection._nextTokenId")
-    expect(counter?.kind).to.equal("structural")
-    const suggestion = nft?.suggestions.find((s) => s.slot === "CometCollection._nextTokenId")
+    // The tests deploy the collection more than once: each instance's counter is named with its address.
+    const counters = nft?.hotSlots.filter((s) => s.name.startsWith("CometCollection._nextTokenId")) ?? []
+    expect(counters.length, JSON.stringify(nft?.hotSlots.map((s) => s.name))).to.be.greaterThan(0)
+    for (const counter of counters) expect(counter.kind).to.equal("structural")
+    // Token entries are minted again in every test after loadFixture's revert; none is structural.
+    expect(nft?.hotSlots.filter((s) => s.name.startsWith("CometCollection._owners[") && s.kind === "structural")).to.deep.equal([])
+    const suggestion = nft?.suggestions.find((s) => s.slot === counters[0]?.name)
     expect(suggestion?.pattern, JSON.stringify(nft?.suggestions)).to.equal("global-counter")
     expect(suggestion?.functions).to.include("mint(uint256)")
     const mint = nft?.functions.find((f) => f.signature === "mint(uint256)")

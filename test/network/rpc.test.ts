@@ -328,6 +328,32 @@ describe("network: JSON-RPC methods", function () {
       expect(provider.recorder.take().sessions[0]?.transactions).to.have.length(0)
       expect(provider.recorder.summary).to.deep.include({ blocks: 2, transactions: 4, parallelBlocks: 1 })
     })
+
+    it("marks the first block after evm_revert or hardhat_reset with the head the chain went back to", async function () {
+      const send = () => call("eth_sendTransaction", [{ from: A0, to: A1, value: "0x1" }])
+      await send() // block 1
+      const snapshot = await call("evm_snapshot")
+      await send() // block 2
+      await send() // block 3
+      await call("evm_revert", [snapshot])
+      await call("hardhat_mine", ["0x5"]) // empty blocks 2..6: the first carries the revert
+      await send() // block 7
+      await call("hardhat_reset")
+      await send() // block 1 of the fresh chain
+      const blocks = provider.recorder.take().sessions[0]?.blocks ?? []
+      expect(blocks.map((b) => [b.number, b.revertedTo])).to.deep.equal([
+        ["1", undefined],
+        ["2", undefined],
+        ["3", undefined],
+        ["2", "1"],
+        ["3", undefined],
+        ["4", undefined],
+        ["5", undefined],
+        ["6", undefined],
+        ["7", undefined],
+        ["1", "0"],
+      ])
+    })
   })
 })
 
