@@ -19,6 +19,7 @@ import { ensureBuilt, examplesDir, hardhat, type CliRun } from "../fixtures/hard
 const example = join(examplesDir, "nft-collection")
 const STRICT = "hardhat.report-test-strict.config.ts"
 const LOOSE = "hardhat.report-test-loose.config.ts"
+const NONE = "hardhat.report-test-none.config.ts"
 
 interface ReportJsonShape {
   schemaVersion: number
@@ -59,7 +60,7 @@ describe("hardhat: npx hardhat pevm-report on the NFT example", function () {
   })
 
   after(function () {
-    for (const file of [STRICT, LOOSE]) rmSync(join(example, file), { force: true })
+    for (const file of [STRICT, LOOSE, NONE]) rmSync(join(example, file), { force: true })
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -134,12 +135,17 @@ describe("hardhat: npx hardhat pevm-report on the NFT example", function () {
     expect(worse.stdout).to.match(/speedup bound/i)
   })
 
-  it("explains a missing baseline and a bad one as plugin errors", function () {
+  it("explains a missing baseline, a bad one and a --check without thresholds as plugin errors", function () {
     const missing = report(LOOSE, "--no-replay", "--baseline", join(dir, "nope.json"))
     expect(missing.status).to.equal(1)
     expect(missing.output).to.include("does not exist")
     expect(missing.output).to.include("--update-baseline")
     expect(missing.stderr, "fails before analysing").not.to.include("analysing")
+
+    writeConfig(NONE, join(dir, "pevm"), "{}")
+    const noThresholds = report(NONE, "--check")
+    expect(noThresholds.status).to.equal(1)
+    expect(noThresholds.output).to.include("--check found no thresholds: set config.pevm.thresholds")
 
     writeFileSync(join(dir, "bad.json"), "{ not json")
     const bad = report(LOOSE, "--no-replay", "--baseline", join(dir, "bad.json"))
