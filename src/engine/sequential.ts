@@ -19,11 +19,12 @@ const vms = new Map<string, Promise<BlockVm>>()
 
 /** The VM for a chain and hardfork, created once per thread. */
 export function vmFor(chain: ChainConfig, hardfork: string): Promise<BlockVm> {
-  const key = `${chain.chainId}:${chain.hardfork}:${hardfork}:${chain.allowUnlimitedContractSize === true}`
+  const key = `${chain.chainId}:${chain.hardfork}:${hardfork}:${chain.allowUnlimitedContractSize === true}:${chain.allowSendersWithCode === true}`
   let vm = vms.get(key)
   if (vm === undefined) {
     vm = BlockVm.create(commonFor(chain, hardfork), {
       ...(chain.allowUnlimitedContractSize !== undefined ? { allowUnlimitedContractSize: chain.allowUnlimitedContractSize } : {}),
+      ...(chain.allowSendersWithCode !== undefined ? { allowSendersWithCode: chain.allowSendersWithCode } : {}),
     })
     vms.set(key, vm)
   }

@@ -76,6 +76,8 @@ export class TxView implements StateManagerInterface {
   private txIndex = 0
   /** Distinguishes accounts handed out in earlier transactions. */
   private serial = 0
+  /** See hideCodeOnFirstRead. */
+  private codeHiddenFor: Hex | undefined
   private reads = new Map<string, { key: KeyRef; value: bigint }>()
   private local = new Map<string, LocalWrite>()
   private localSlots = new Map<Hex, Set<string>>()
@@ -101,6 +103,7 @@ export class TxView implements StateManagerInterface {
 
   /** Starts a transaction: resets everything local. */
   begin(source: VersionedSource, txIndex: number, coinbase: Hex): void {
+    this.codeHiddenFor = undefined
     this.source = source
     this.txIndex = txIndex
     this.serial++
@@ -246,7 +249,14 @@ export class TxView implements StateManagerInterface {
     if (!credit && this.afterTopCall && addr === this.coinbase) {
       credit = !this.reads.has(addr + "b") && this.local.get(addr + "b")?.delta !== false
     }
-    return new TxAccount(this, this.serial, addr, credit)
+    const hideCode = this.codeHiddenFor === addr
+    if (hideCode) this.codeHiddenFor = undefined
+    return new TxAccount(this, this.serial, addr, credit, hideCode)
+  }
+
+  /** The next account object for `address` reports no code the first time its code hash is read. */
+  hideCodeOnFirstRead(address: Hex): void {
+    this.codeHiddenFor = address
   }
 
   async putAccount(address: Address, account?: Account): Promise<void> {
@@ -381,7 +391,13 @@ export class TxAccount extends Account {
   private dirtyBalance = false
   private dirtyCode = false
 
-  constructor(view: TxView, serial: number, addr: Hex, creditMode: boolean) {
+  constructor(
+    view: TxView,
+    serial: number,
+    addr: Hex,
+    creditMode: boolean,
+    private hideCodeOnce = false,
+  ) {
     super(0n, 0n, KECCAK256_RLP, KECCAK256_NULL)
     this.view = view
     this.serial = serial
@@ -435,6 +451,10 @@ export class TxAccount extends Account {
   }
 
   override get codeHash(): Uint8Array {
+    if (this.hideCodeOnce) {
+      this.hideCodeOnce = false
+      return KECCAK256_NULL
+    }
     const code = this.code()
     return code === 0n ? KECCAK256_NULL : setLengthLeft(bigIntToBytes(code), 32)
   }

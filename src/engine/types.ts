@@ -215,6 +215,12 @@ export interface ChainConfig {
    */
   readonly hardfork: string
   readonly allowUnlimitedContractSize?: boolean
+  /**
+   * Let an address with code send transactions, skipping EIP-3607's check, as
+   * Hardhat's networks do so that tests can impersonate contracts. Never set
+   * for real chains.
+   */
+  readonly allowSendersWithCode?: boolean
 }
 
 export interface ExecuteOptions {

@@ -188,6 +188,9 @@ export class BlockVm {
    */
   private readonly txCommon: Common
 
+  /** Skip EIP-3607 for senders with code (ChainConfig.allowSendersWithCode). */
+  private allowSendersWithCode = false
+
   private constructor(
     readonly common: Common,
     readonly vm: VM,
@@ -201,7 +204,7 @@ export class BlockVm {
     this.txCommon = txCommon
   }
 
-  static async create(common: Common, options: { allowUnlimitedContractSize?: boolean } = {}): Promise<BlockVm> {
+  static async create(common: Common, options: { allowUnlimitedContractSize?: boolean; allowSendersWithCode?: boolean } = {}): Promise<BlockVm> {
     await Promise.all([initCrypto(), installJumpAnalysisCache()])
     const view = new TxView()
     const blockHashes = new BlockHashes()
@@ -246,6 +249,7 @@ export class BlockVm {
       return result
     }
     instance = new BlockVm(common, vm, view, blockHashes)
+    instance.allowSendersWithCode = options.allowSendersWithCode === true
     return instance
   }
 
@@ -290,6 +294,8 @@ export class BlockVm {
     let sender: Hex = "0x0000000000000000000000000000000000000000"
     try {
       sender = tx.getSenderAddress().toString() as Hex
+      // runTx's EIP-3607 check is the first look at the sender's code hash: it sees none.
+      if (this.allowSendersWithCode) view.hideCodeOnFirstRead(sender)
       if (options.onStep !== undefined) evm.events.on("step", options.onStep)
       let result
       try {

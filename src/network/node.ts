@@ -104,7 +104,8 @@ export class Node {
 
   constructor(config: NodeConfig) {
     this.config = config
-    this.chain = { chainId: config.chainId, hardfork: config.hardfork, allowUnlimitedContractSize: config.allowUnlimitedContractSize }
+    // Hardhat's network lets contracts send (impersonated ones): no EIP-3607.
+    this.chain = { chainId: config.chainId, hardfork: config.hardfork, allowUnlimitedContractSize: config.allowUnlimitedContractSize, allowSendersWithCode: true }
     this.accounts = localAccounts(config.accounts)
     for (const account of this.accounts) this.keys.set(account.address, account)
     this.mempool = new Mempool(config.mining.mempoolOrder)

@@ -35,7 +35,8 @@ describe("hardhat: --parallel-evm with mocha's parallel mode", function () {
   it("gives each worker its own node and merges their records into one", function () {
     const run = hardhat(project, ["--config", "hardhat.parallel.config.ts", "test", "--parallel-evm"], { PEVM_OUTPUT_DIR: dir })
     expect(run.status, run.output).to.equal(0)
-    expect(run.output).to.match(/17 passing/)
+    expect(run.output).to.match(/\d+ passing/)
+    expect(run.output).not.to.match(/\d+ failing/)
     expect(run.output).to.include("Parallel EVM (hardhat-pevm)")
 
     const record = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as RecordShape

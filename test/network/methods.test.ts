@@ -669,17 +669,18 @@ describe("network: every JSON-RPC method", function () {
       await expectInvalidParam(call, call("hardhat_stopImpersonatingAccount", [42]), "address")
     })
 
-    // Pending on an engine fix: ethereumjs' runTx always enforces EIP-3607 (no sender with code), where Hardhat's
-    // network lets any address with code send and call (impersonating a contract is a common test pattern).
-    // Today both fail with "invalid sender address, address is not EOA (EIP-3607)".
-    it.skip("an impersonated contract can send transactions, and any contract address can be the `from` of eth_call (engine: EIP-3607)", async function () {
+    // Hardhat's network lets any address with code send and call (impersonating a contract is a common test
+    // pattern); ethereumjs' runTx enforces EIP-3607 unless the chain allows senders with code.
+    it("an impersonated contract can send transactions, and any contract address can be the `from` of eth_call (no EIP-3607)", async function () {
       const probe = await deployProbe(call)
       await call("hardhat_impersonateAccount", [probe])
       await call("hardhat_setBalance", [probe, "0xde0b6b3a7640000"])
       const hash = await send({ from: probe, to: A1, value: "0x1" })
       expect(((await call("eth_getTransactionReceipt", [hash])) as { status: string; from: string })).to.include({ status: "0x1", from: probe })
       expect(await call("eth_call", [{ from: probe, to: A1, value: "0x1" }])).to.equal("0x")
-      expect(await call("eth_estimateGas", [{ from: probe, to: A1, value: "0x1" }])).to.equal("0x5208")
+      expect(await call("eth_estimateGas", [{ from: probe, to: A1, value: "0x1" }])).to.equal("0x5209")
+      // Its code is untouched by sending.
+      expect(await call("eth_getCode", [probe, "latest"])).to.not.equal("0x")
     })
 
     it("hardhat_dropTransaction removes a pending transaction; a mined one cannot be dropped (EDR's error)", async function () {
