@@ -748,17 +748,26 @@ export class Node {
   lastStats: BlockResult["stats"] | undefined
 
   private recordOf(tx: MinedTransaction): MinedForRecord {
-    const decoded = createTxFromRLP(tx.raw, { common: this.common })
-    const data = decoded.data
-    const to = decoded.to?.toString() as Hex | undefined
     const trace = tx.result.trace
+    // The top call frame already names the target and selector; decoding costs ~10% of an automined transaction.
+    const top = trace?.calls[0]
+    let to: Hex | undefined
+    let selector: Hex | undefined
+    if (top !== undefined && top.depth === 0) {
+      to = top.kind === "create" ? undefined : top.address
+      selector = to !== undefined ? top.selector : undefined
+    } else {
+      const decoded = createTxFromRLP(tx.raw, { common: this.common })
+      to = decoded.to?.toString() as Hex | undefined
+      selector = to !== undefined && decoded.data.length >= 4 ? toData(decoded.data.subarray(0, 4)) : undefined
+    }
     return {
       index: tx.result.index,
       hash: tx.result.hash,
       from: tx.sender,
       ...(to !== undefined ? { to } : {}),
       ...(tx.result.createdAddress !== undefined ? { created: tx.result.createdAddress } : {}),
-      ...(to !== undefined && data.length >= 4 ? { selector: toData(data.subarray(0, 4)) } : {}),
+      ...(selector !== undefined ? { selector } : {}),
       status: tx.result.receipt.status ?? 1,
       gasUsed: tx.result.gasUsed,
       raw: toData(tx.raw),
