@@ -143,7 +143,7 @@ function contractBox(contract: ContractReport, options: Required<Pick<TerminalOp
     items.push({
       type: "grid",
       header: ["Write-after-write (no re-execution)", "Rate", "Slots"],
-      rows: shown.map((p) => [`${shortFunctionLabel(contract, p.from)} → ${shortFunctionLabel(contract, p.to)}`, `${percent(p.rate)} (${integer(p.count)})`, shortList(p.slots, 2)]),
+      rows: shown.map((p) => [`${shortFunctionLabel(contract, p.from)} → ${shortFunctionLabel(contract, p.to)}`, `${percent(p.rate)} (${integer(p.count)})`, shortList(p.slots, 1)]),
       align: ["left", "right", "left"],
     })
     if (waw.length > shown.length) items.push({ type: "text", text: `… ${plural(waw.length - shown.length, "more pair")}`, style: ["dim"] })

@@ -79,7 +79,8 @@ describe("report: terminal", () => {
     expect(row(lines, "mint")).to.deep.equal(["mint", "6.7% (4)", "·", "·", "100% (7)"])
     expect(row(lines, "Write-after-write (no re-execution)")).to.deep.equal(["Write-after-write (no re-execution)", "Rate", "Slots"])
     expect(row(lines, "approve → approve")).to.deep.equal(["approve → approve", "55% (6)", "Token._allowances[0x7099…79C8][0x3C44…93BC]"])
-    expect(row(lines, "transfer → transfer")).to.deep.equal(["transfer → transfer", "34% (20)", "Token._balances[0x7099…79C8], Token._balances[0x3C44…93BC]"])
+    expect(row(lines, "transfer → transfer")).to.deep.equal(["transfer → transfer", "34% (20)", "Token._balances[0x7099…79C8] and 1 more"])
+    // One slot named per pair: long slot names in this column set the width of the whole box.
     // A contract with read-after-write pairs only shows no write-after-write table.
     const rawOnly: ContractReport = { ...pool, conflicts: pool.conflicts.filter((p) => p.kind === "read-after-write") }
     expect(renderTerminal({ ...report, contracts: [rawOnly] })).to.not.contain("Write-after-write")
