@@ -255,7 +255,7 @@ async function replayGroup(
   const [sessionIndex, all] = [...bySession].sort((a, b) => b[1].length - a[1].length)[0] ?? [undefined, []]
   if (sessionIndex === undefined) return undefined
   // Transactions of reverted test branches never ran one after the other: replay one branch, the fullest.
-  const entries = lineage.fullestPath(sessionIndex, all)
+  const entries = lineage.fullestPath(all)
   if (entries.length < (options.minTransactions ?? 2)) return undefined
   const session = record.sessions[sessionIndex]
   if (session === undefined) return undefined

@@ -166,6 +166,13 @@ export function parseRunRecord(json: unknown, source = "run record"): RunRecord 
   for (const [i, session] of (record.sessions as unknown[]).entries()) {
     const s = session as Partial<RecordedSession>
     if (!Array.isArray(s.blocks) || !Array.isArray(s.transactions)) fail(`session ${i} needs "blocks" and "transactions" arrays`)
+    for (const block of s.blocks as unknown[]) {
+      const b = block as Partial<RecordedBlock> | null
+      // The analysis orders blocks into branches by these numbers.
+      if (typeof b !== "object" || b === null || typeof b.number !== "string" || !/^\d+$/.test(b.number)) fail(`session ${i} has a block without a decimal "number"`)
+      const revertedTo = (b as Partial<RecordedBlock>).revertedTo
+      if (revertedTo !== undefined && (typeof revertedTo !== "string" || !/^\d+$/.test(revertedTo))) fail(`session ${i} has a block whose "revertedTo" is not a decimal string`)
+    }
     for (const tx of s.transactions as unknown[]) {
       const t = tx as Partial<RecordedTransaction>
       if (typeof t.hash !== "string" || !Array.isArray(t.reads) || !Array.isArray(t.writes) || typeof t.block !== "number") {
