@@ -16,7 +16,11 @@
  * gas depends on the value before), so a storage write-after-write comes with
  * a read-after-write on the same slot.
  *
- * Keys are qualified by session: two test processes deploying at the same
+ * Only a transaction's own history counts: a session's blocks form a tree
+ * (tests revert to snapshots), and j is linked only to writers in its own
+ * block or an ancestor (`Lineage`); what a reverted test wrote is gone for
+ * the next test, however alike their keys (each mints token 0 again). Keys
+ * are qualified by session: two test processes deploying at the same
  * address are different chains. Commutative credits do not conflict with each
  * other, only with a later read. Not counted: writes that leave the value as
  * it was (no-ops; the engine drops them), keys the caller marks ignored, and
@@ -69,7 +73,7 @@ export interface ConflictAnalysis {
   readonly dependencies: readonly (readonly number[])[]
   readonly keys: ReadonlyMap<string, KeyStats>
   readonly pairs: readonly PairStats[]
-  /** "from|to" -> transactions of `to` that came after at least one `from` transaction. */
+  /** "from|to" -> transactions of `to` that came after at least one `from` transaction on their chain of blocks. */
   readonly opportunities: ReadonlyMap<string, number>
 }
 
@@ -83,8 +87,9 @@ export function storageOwnerId(session: number, address: Hex): string {
 
 /**
  * Conflicts among a contract's transactions in recorded order. A transaction
- * depends only on writers it descends from (`lineage`): one on a branch that
- * a snapshot revert threw away wrote nothing it could read.
+ * depends only on writers it descends from (`lineage`; without one, each
+ * session is taken as one line of blocks): one on a branch that a snapshot
+ * revert threw away wrote nothing it could read.
  */
 export function analyzeConflicts(
   sequence: readonly AttributedTx[],
@@ -94,13 +99,15 @@ export function analyzeConflicts(
   lineage?: Lineage,
 ): ConflictAnalysis {
   const keys = new Map<string, KeyStats>()
-  /** Per key, the transactions that wrote it in full, oldest first; writers on dead branches are dropped when met. */
-  const writerStacks = new Map<string, number[]>()
-  /** Transactions that credited a key (commutative deltas) since its last full write. */
-  const credits = new Map<string, number[]>()
+  /**
+   * Per key, the transactions that changed it, oldest first: in full, or by a
+   * commutative credit (`delta`). Those on dead branches are dropped when met.
+   */
+  const changes = new Map<string, { readonly position: number; readonly credit: boolean }[]>()
   const pairs = new Map<string, PairStats>()
   const opportunities = new Map<string, number>()
-  const seen = new Set<string>()
+  /** Per session and function, its transactions so far, latest last; those on dead branches are dropped when met. */
+  const calls = new Map<number, Map<string, number[]>>()
   const dependencies: number[][] = []
 
   const statsOf = (session: number, key: RecordedKey): KeyStats => {
@@ -139,29 +146,50 @@ export function analyzeConflicts(
     if (a.session === b.session && a.tx.block === b.tx.block) stats.sameBlock++
   }
 
-  const isAncestor = (writer: number, entry: AttributedTx): boolean => {
-    const earlier = sequence[writer] as AttributedTx
-    return lineage === undefined || earlier.session !== entry.session || lineage.descends(entry.session, earlier.tx.block, entry.tx.block)
+  const isAncestor = (position: number, entry: AttributedTx): boolean => {
+    const earlier = sequence[position] as AttributedTx
+    return lineage === undefined ? earlier.session === entry.session : lineage.before(earlier, entry)
   }
-  /** The last full writer of `id` that `entry` descends from (dead ones are dropped for good: later blocks do not revive them). */
+  /**
+   * `stack` (in recorded order, each on the next one's chain) without its
+   * top entries that are not on `entry`'s chain. Those are dropped for good:
+   * a block that is not an ancestor of this one is on a dead branch, and no
+   * later block descends from it either. What is left is all on the chain.
+   */
+  const live = <T>(stack: T[] | undefined, positionOf: (item: T) => number, entry: AttributedTx): T[] => {
+    if (stack === undefined) return []
+    while (stack.length > 0 && !isAncestor(positionOf(stack.at(-1) as T), entry)) stack.pop()
+    return stack
+  }
+  const liveChanges = (id: string, entry: AttributedTx) => live(changes.get(id), (c) => c.position, entry)
+  /** The transactions whose changes `entry` reads in `id`: the last full write on its chain and the credits after it. */
+  const readDependencies = (id: string, entry: AttributedTx): number[] => {
+    const stack = liveChanges(id, entry)
+    const found: number[] = []
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const change = stack[i] as { position: number; credit: boolean }
+      found.push(change.position)
+      if (!change.credit) break
+    }
+    return found
+  }
+  /** The last transaction on `entry`'s chain that changed `id` in full. */
   const lastWriterFor = (id: string, entry: AttributedTx): number | undefined => {
-    const stack = writerStacks.get(id)
-    if (stack === undefined) return undefined
-    while (stack.length > 0 && !isAncestor(stack.at(-1) as number, entry)) stack.pop()
-    return stack.at(-1)
-  }
-  const liveCredits = (id: string, entry: AttributedTx): number[] => {
-    const list = credits.get(id)
-    if (list === undefined) return []
-    const live = list.filter((p) => isAncestor(p, entry))
-    if (live.length !== list.length) credits.set(id, live)
-    return live
+    const stack = liveChanges(id, entry)
+    for (let i = stack.length - 1; i >= 0; i--) if (!(stack[i] as { credit: boolean }).credit) return (stack[i] as { position: number }).position
+    return undefined
   }
 
   sequence.forEach((entry, position) => {
     const fn = functionOf[position] as string
-    for (const earlier of seen) opportunities.set(`${earlier}|${fn}`, (opportunities.get(`${earlier}|${fn}`) ?? 0) + 1)
-    seen.add(fn)
+    let byFunction = calls.get(entry.session)
+    if (byFunction === undefined) calls.set(entry.session, (byFunction = new Map()))
+    for (const [earlier, stack] of byFunction) {
+      if (live(stack, (p) => p, entry).length > 0) opportunities.set(`${earlier}|${fn}`, (opportunities.get(`${earlier}|${fn}`) ?? 0) + 1)
+    }
+    const own = byFunction.get(fn)
+    if (own === undefined) byFunction.set(fn, [position])
+    else own.push(position)
     const owned = (key: RecordedKey): boolean => owners.has(storageOwnerId(entry.session, key.address)) && !ignored.has(keyId(entry.session, key))
     const deps = new Set<number>()
     const counted = new Set<string>()
@@ -173,8 +201,7 @@ export function analyzeConflicts(
       readIds.add(id)
       const stats = statsOf(entry.session, read)
       stats.readers++
-      const last = lastWriterFor(id, entry)
-      const writers = [...(last !== undefined ? [last] : []), ...liveCredits(id, entry)]
+      const writers = readDependencies(id, entry)
       if (writers.length === 0) continue
       stats.raw++
       stats.conflicted.push(position)
@@ -205,16 +232,10 @@ export function analyzeConflicts(
     for (const write of entry.tx.writes) {
       if (!owned(write) || BigInt(write.old) === BigInt(write.new)) continue
       const id = keyId(entry.session, write)
-      if (write.delta !== undefined) {
-        const list = credits.get(id)
-        if (list === undefined) credits.set(id, [position])
-        else list.push(position)
-        continue
-      }
-      const stack = writerStacks.get(id)
-      if (stack === undefined) writerStacks.set(id, [position])
-      else stack.push(position)
-      credits.delete(id)
+      const change = { position, credit: write.delta !== undefined }
+      const stack = liveChanges(id, entry)
+      if (stack.length === 0) changes.set(id, [change])
+      else stack.push(change)
     }
     dependencies.push([...deps].sort((a, b) => a - b))
   })
