@@ -2,13 +2,18 @@
  * `analyzeRun`: from a run record and the project's compiled contracts to an
  * `AnalysisReport`. Transactions are attributed to contracts and functions
  * (`attribution.ts`); per contract, its call transactions in recorded order are
- * treated as one block (see `conflicts.ts` for why and what counts), which
- * gives the hot slots (named by `slotNames.ts`, classified in `hotSlots.ts`),
- * the function-pair conflict matrix and the speedup bound; a few transactions
- * are run again to find set-and-restored slots such as storage reentrancy
- * guards (`guards.ts`); optionally the transactions are replayed through the
- * engine to measure re-executions and speedup (`replay.ts`); and patterns
- * become suggestions (`suggestions.ts`). Progress is reported step by step.
+ * treated as one block (see `conflicts.ts` for why and what counts), each
+ * linked only to earlier ones of its own history (`lineage.ts`: tests revert
+ * to snapshots), which gives the hot slots (named by `slotNames.ts`,
+ * classified in `hotSlots.ts`) and the function-pair conflict matrix. The
+ * speedup bound and the replay take the transactions of one chain of blocks,
+ * the fullest: transactions of sibling branches never ran one after another,
+ * and counting them as independent would grow the bound with every test. A
+ * few transactions are run again to find set-and-restored slots such as
+ * storage reentrancy guards (`guards.ts`); optionally the transactions are
+ * replayed through the engine to measure re-executions and speedup
+ * (`replay.ts`); and patterns become suggestions (`suggestions.ts`). Progress
+ * is reported step by step.
  */
 import type { Hex } from "../engine/types.js"
 import type { RunRecord } from "../network/record.js"
@@ -21,7 +26,7 @@ import { keccakHex, shortAddress } from "./format.js"
 import { findRestoredSlots, type GuardProbe } from "./guards.js"
 import { hotSlots, ignoredSlots, slotDisplayName } from "./hotSlots.js"
 import { KnownSlots } from "./namespaces.js"
-import { replayTransactions, type ProgressCallback, type ReplayOptions } from "./replay.js"
+import { replayTransactions, selfContainedRun, type ProgressCallback, type ReplayOptions } from "./replay.js"
 import { PreimageIndex, SlotNamer } from "./slotNames.js"
 import { speedupBound } from "./speedupBound.js"
 import { suggestionsFor } from "./suggestions.js"
@@ -179,16 +184,37 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
       if (stats.slot !== undefined) return shownNames.get(`${stats.address}|${stats.slot}`) ?? slotDisplayName(name, stats.slot, namer.name(stats.slot))
       return `${name} (${stats.field === "balance" ? "ETH balance" : stats.field} of ${shortAddress(stats.address)})`
     }
+    // A transaction's dependencies are all on its own chain, so those of the chain's transactions stay in it.
+    const chain = lineage.fullestPath(sequence)
+    const positions = new Map(sequence.map((e, i) => [e, i]))
+    const onChain = chain.map((e) => positions.get(e) as number)
+    const indexOnChain = new Map(onChain.map((p, i) => [p, i]))
     const bound = speedupBound(
-      sequence.map((e) => e.gas),
-      analysis.dependencies,
+      onChain.map((p) => (sequence[p] as AttributedTx).gas),
+      onChain.map((p) => (analysis.dependencies[p] ?? []).flatMap((d) => indexOnChain.get(d) ?? [])),
     )
+    if (chain.length < sequence.length) {
+      const session = chain[0]?.session
+      const elsewhere = sequence.filter((e) => e.session !== session).length
+      const branches = sequence.length - chain.length - elsewhere
+      const others = sequence.length - chain.length
+      const where =
+        elsewhere === 0
+          ? `the other ${others} ran on branches that snapshot reverts (loadFixture) split off`
+          : branches === 0
+            ? `the other ${others} ran in other sessions`
+            : `of the other ${others}, ${branches} ran on branches that snapshot reverts (loadFixture) split off and ${elsewhere} in other sessions`
+      warnings.push(
+        `${name}: the speedup bound${replayOptions !== undefined ? " and the replay take" : " takes"} the ${chain.length} of its ${sequence.length} transactions ` +
+          `that ran one after another on one chain of blocks; ${where}`,
+      )
+    }
     done++
     options.onProgress?.(done, steps, `analysed ${name}`)
 
     let replay: ReplayResult | undefined
     if (replayOptions !== undefined) {
-      replay = await replayGroup(record, name, sequence, replayOptions, warnings, (label) => options.onProgress?.(done, steps, label), lineage)
+      replay = await replayChain(record, name, chain, replayOptions, warnings, (label) => options.onProgress?.(done, steps, label), lineage)
       done++
       options.onProgress?.(done, steps, `replayed ${name}`)
     }
@@ -236,40 +262,36 @@ export async function analyzeRun(record: RunRecord, contracts: readonly Contract
   }
 }
 
-/** Replays the contract's transactions of its busiest session; failures become warnings. */
-async function replayGroup(
+/**
+ * Replays the contract's transactions of one chain of blocks (see
+ * `selfContainedRun` for the part that can run alone); failures become warnings.
+ */
+async function replayChain(
   record: RunRecord,
   name: string,
-  sequence: readonly AttributedTx[],
+  chain: readonly AttributedTx[],
   options: ReplayOptions,
   warnings: string[],
   progress: (label: string) => void,
   lineage: Lineage,
 ): Promise<ReplayResult | undefined> {
-  const bySession = new Map<number, AttributedTx[]>()
-  for (const entry of sequence) {
-    const list = bySession.get(entry.session)
-    if (list === undefined) bySession.set(entry.session, [entry])
-    else list.push(entry)
-  }
-  const [sessionIndex, all] = [...bySession].sort((a, b) => b[1].length - a[1].length)[0] ?? [undefined, []]
-  if (sessionIndex === undefined) return undefined
-  // Transactions of reverted test branches never ran one after the other: replay one branch, the fullest.
-  const entries = lineage.fullestPath(all)
-  if (entries.length < (options.minTransactions ?? 2)) return undefined
-  const session = record.sessions[sessionIndex]
-  if (session === undefined) return undefined
+  const first = chain[0]
+  const last = chain.at(-1)
+  const session = first === undefined ? undefined : record.sessions[first.session]
+  if (first === undefined || last === undefined || session === undefined) return undefined
+  const run = selfContainedRun(
+    session,
+    chain.map((e) => e.tx),
+    (block) => lineage.descends(first.session, block, last.tx.block),
+  )
+  if (run.length < (options.minTransactions ?? 2)) return undefined
   try {
-    const result = await replayTransactions(
-      record,
-      session,
-      entries.map((e) => e.tx),
-      options,
-      (step) => progress(`replaying ${name}: ${step}`),
-    )
-    if (bySession.size > 1) warnings.push(`${name}: replayed the ${entries.length} transactions of one session out of ${bySession.size}`)
-    if (entries.length < all.length) {
-      warnings.push(`${name}: replayed the ${entries.length} transactions of the fullest chain of blocks (of ${all.length} in that session: snapshot reverts put the rest on other branches)`)
+    const result = await replayTransactions(record, session, run, options, (step) => progress(`replaying ${name}: ${step}`))
+    if (run.length < chain.length) {
+      warnings.push(
+        `${name}: replayed ${run.length} of the ${chain.length} transactions of that chain, the longest run that other transactions in between left alone ` +
+          `(the block holds only ${name}'s; one in between changed what a later one reads)`,
+      )
     }
     if (result.divergent > 0) warnings.push(`${name}: the replay differs from the record for ${result.divergent} of ${result.transactions} transactions (see replay.divergences)`)
     return result

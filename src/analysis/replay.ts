@@ -1,27 +1,30 @@
 /**
  * A measured replay of one contract's transactions through the engine. The
  * recorded raw transactions go into one synthetic block over a pre-state
- * rebuilt from what they read (`preStateOf`), in the environment of the first
+ * rebuilt from what they read (`preStateOf`), in the environment of the last
  * one's block (with the lowest base fee among their blocks, so that every one
  * can pay, and a gas limit that fits them all), and the block runs once
  * sequentially and once with Block-STM; the timings, re-executions and
- * validation aborts are reported. Only one session is replayed (different
- * sessions are different chains), and at most `maxTransactions`.
+ * validation aborts are reported. Only transactions that ran one after
+ * another are replayed: one chain of blocks of one session (the caller picks
+ * it, see `Lineage`), and of those the longest run that the other
+ * transactions of that chain left alone (`selfContainedRun`), at most
+ * `maxTransactions`.
  *
  * Left out of the block, other transactions of the same senders leave gaps in
  * their nonces, so each sender's transactions are renumbered from the nonce
  * of its first one (the engine is given the sender, so the signature is not
  * checked), and each sender gets the largest balance it was seen with. The
- * replay can still differ from the record — state that other contracts'
- * transactions or a snapshot revert changed in between is not there — so each
- * replayed transaction's status and gas are compared with the record and every
- * difference is reported, never hidden.
+ * replay can still differ from the record — state set by hand in between
+ * (hardhat_setBalance, hardhat_setStorageAt) is not there, and all run at one
+ * block's time — so each replayed transaction's status and gas are compared
+ * with the record and every difference is reported, never hidden.
  */
 import { availableParallelism } from "node:os"
 
 import { executeBlock } from "../engine/index.js"
 import type { BlockHeaderInput, BlockInput, BlockResult, ChainConfig, Hex, TxInput } from "../engine/types.js"
-import type { RecordedBlock, RecordedSession, RecordedTransaction, RunRecord } from "../network/record.js"
+import type { RecordedBlock, RecordedKey, RecordedSession, RecordedTransaction, RunRecord } from "../network/record.js"
 import { decodeRaw, withNonce } from "./rawTx.js"
 import { preStateOf } from "./preState.js"
 import type { ReplayResult } from "./types.js"
@@ -50,6 +53,61 @@ export function headerOf(block: RecordedBlock): BlockHeaderInput {
     ...(block.env.baseFeePerGas !== undefined ? { baseFeePerGas: BigInt(block.env.baseFeePerGas) } : {}),
     mixHash: block.env.prevRandao,
   }
+}
+
+const keyOf = (key: RecordedKey): string => ("slot" in key ? `${key.address}|${key.slot}` : `${key.address}|${key.field}`)
+
+/**
+ * The longest run of `transactions` (one session's, on one chain of blocks, in
+ * recorded order) that a block of them alone runs as recorded. The block
+ * leaves out the session's other transactions; when one of those, on the
+ * same chain (`onChain(block)`), changed a key that an earlier transaction of
+ * the run had seen and a later one reads or writes (a test's approve between
+ * two swaps, a mint between two transfers), the later one would see another
+ * value: the run ends before it. The senders' nonces and balances do not
+ * count: the replay sets them itself. Only what the record shows is checked;
+ * the block's environment (one timestamp for all) can still make a
+ * transaction differ, and the replay reports it.
+ */
+export function selfContainedRun(
+  session: RecordedSession,
+  transactions: readonly RecordedTransaction[],
+  onChain: (block: number) => boolean,
+): RecordedTransaction[] {
+  const first = transactions[0]
+  const last = transactions.at(-1)
+  if (first === undefined || last === undefined) return []
+  const members = new Set(transactions)
+  const senders = new Set(transactions.map((tx) => tx.from))
+  const replaySets = (key: RecordedKey): boolean => "field" in key && (key.field === "nonce" || key.field === "balance") && senders.has(key.address)
+  let best = { start: 0, end: 0 }
+  let start = 0
+  let position = 0
+  let touched = new Set<string>()
+  let changed = new Set<string>()
+  const from = session.transactions.indexOf(first)
+  const to = session.transactions.indexOf(last)
+  if (from < 0 || to < from) return [...transactions]
+  for (let i = from; i <= to; i++) {
+    const tx = session.transactions[i] as RecordedTransaction
+    if (members.has(tx)) {
+      const used = [...tx.reads, ...tx.writes.filter((w) => w.delta === undefined)]
+      if (used.some((key) => changed.has(keyOf(key)))) {
+        start = position
+        touched = new Set()
+        changed = new Set()
+      }
+      for (const key of [...tx.reads, ...tx.writes]) touched.add(keyOf(key))
+      position++
+      if (position - start > best.end - best.start) best = { start, end: position }
+    } else if (onChain(tx.block)) {
+      for (const write of tx.writes) {
+        const key = keyOf(write)
+        if (touched.has(key) && !replaySets(write)) changed.add(key)
+      }
+    }
+  }
+  return transactions.slice(best.start, best.end)
 }
 
 export function chainOf(session: RecordedSession): ChainConfig {

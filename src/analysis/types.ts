@@ -14,7 +14,13 @@
  * - Conflicts are computed over a contract's whole recorded history taken as
  *   one block in recorded order (see `ContractReport.conflicts`), plus, for
  *   reference, only within the blocks that were actually mined
- *   (`FunctionConflict.sameBlockCount`).
+ *   (`FunctionConflict.sameBlockCount`). A transaction conflicts only with
+ *   earlier ones of its own history: tests revert to snapshots (loadFixture),
+ *   and what a reverted test wrote is gone for the next one; other sessions
+ *   are other chains.
+ * - The speedup bound and the measured replay take the transactions of one
+ *   chain of blocks, the one with the most of the contract's transactions:
+ *   those ran one after another (see `SpeedupBound.transactions`).
  * - Rates and shares are in 0..1.
  */
 import type { Hex } from "../engine/types.js"
@@ -138,7 +144,7 @@ export interface HotSlot {
   readonly kindReason: string
   /** Transactions that changed the slot. */
   readonly writers: number
-  /** writers / the contract's call transactions (deployments left out; the same count as `speedupBound.transactions`). */
+  /** writers / the contract's call transactions (deployments left out; all branches and sessions, so more than `speedupBound.transactions` after snapshot reverts). */
   readonly writeShare: number
   /** Transactions that read the slot. */
   readonly readers: number
@@ -176,7 +182,7 @@ export interface FunctionConflict {
   readonly kind: ConflictKind
   /** Transactions of `to` that conflicted with an earlier `from` transaction (each later tx counts once per pair and kind). */
   readonly count: number
-  /** count / transactions of `to` that came after at least one `from` transaction. */
+  /** count / transactions of `to` that came after at least one `from` transaction on their own chain of blocks (not one of a reverted test). */
   readonly rate: number
   /** Of `count`, how many had the earlier transaction in the same mined block. */
   readonly sameBlockCount: number
@@ -186,7 +192,14 @@ export interface FunctionConflict {
 
 /** Amdahl-style bound for a block made of the contract's transactions. */
 export interface SpeedupBound {
-  /** Transactions in the synthetic block (the contract's transactions in recorded order). */
+  /**
+   * Transactions in the synthetic block: the contract's call transactions of
+   * one chain of blocks (one session, no reverted branch), the chain with the
+   * most of them, in recorded order. All of them when the tests never
+   * reverted to a snapshot and ran in one session. Transactions of sibling
+   * branches never ran one after the other: taken as independent, they would
+   * raise the bound with every test.
+   */
   readonly transactions: number
   readonly totalGas: number
   /** Gas on the heaviest path of the read-after-write dependency graph. */
@@ -199,7 +212,12 @@ export interface SpeedupBound {
 
 /** A measured replay of the contract's transactions through the engine. */
 export interface ReplayResult {
-  /** Transactions replayed (may be fewer than the contract's, see `capped`). */
+  /**
+   * Transactions replayed: of the bound's chain of blocks, the longest run
+   * that transactions of other contracts in between did not change state
+   * under (the report's warnings say when that is fewer), at most
+   * `maxTransactions` (see `capped`).
+   */
   readonly transactions: number
   readonly capped: boolean
   readonly workers: number

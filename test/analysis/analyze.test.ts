@@ -9,7 +9,7 @@ import { expect } from "chai"
 import { analyzeRun, shortAddress, type AnalysisReport, type AnalyzeOptions, type ContractReport } from "../../src/analysis/index.js"
 import { shutdownExecutors } from "../../src/engine/index.js"
 import type { Hex } from "../../src/engine/types.js"
-import type { RunRecord } from "../../src/network/record.js"
+import { mergeRunRecords, type RunRecord } from "../../src/network/record.js"
 import { ACCOUNTS, TestChain, fakeAddress, testArtifacts } from "./helpers.js"
 import { expectClose } from "../fixtures/approx.js"
 
@@ -399,7 +399,120 @@ describe("analysis: analyzeRun on recorded runs", function () {
       // The last test's mint and transfer (two transactions): the other mints lie on branches that were reverted.
       expect(replay?.transactions).to.equal(2)
       expect(replay?.divergent).to.equal(0)
-      expect(report.warnings.some((w) => /Nft: replayed the 2 transactions of the fullest chain of blocks \(of 4/.test(w))).to.equal(true)
+      expect(report.warnings).to.include(
+        "Nft: the speedup bound and the replay take the 2 of its 4 transactions that ran one after another on one chain of blocks; the other 2 ran on branches that snapshot reverts (loadFixture) split off",
+      )
+    })
+  })
+
+  describe("loadFixture's reverts with a global counter: four tests of three mints each", function () {
+    let report: AnalysisReport
+    const testers = senders(4, "fixture")
+    before(async function () {
+      report = await analyse(async (chain) => {
+        await fundAll(chain, testers)
+        const nft = await chain.deploy("Nft")
+        let snapshot = await chain.call("evm_snapshot")
+        for (const [i, tester] of testers.entries()) {
+          // loadFixture: back to the fixture's snapshot (used up), and a new one for the next test.
+          await chain.call("evm_revert", [snapshot])
+          snapshot = await chain.call("evm_snapshot")
+          for (let n = 0; n < 3; n++) await chain.send(tester, nft, "Nft", "mint")
+          if (i === testers.length - 1) await chain.send(tester, nft, "Nft", "transfer", [ACCOUNTS[1], 0n])
+        }
+      })
+    })
+
+    it("keeps the counter structural, with its suggestion: every mint after another on its chain conflicts", function () {
+      const nft = contract(report, "Nft")
+      expect(nft.hotSlots.find((s) => s.name === "Nft.nextId")).to.deep.include({ kind: "structural", writers: 12, conflicts: 8, writeConflicts: 8 })
+      expect(nft.suggestions.map((s) => [s.pattern, s.slot])).to.deep.include(["global-counter", "Nft.nextId"])
+      // Each test's first mint has no mint before it on its chain: 8 opportunities, 8 conflicts (counted over all tests, 8 of 11).
+      const mints = nft.conflicts.find((c) => c.from === "mint()" && c.to === "mint()" && c.kind === "read-after-write")
+      expect(mints).to.deep.include({ count: 8, rate: 1 })
+    })
+
+    it("calls the token ids' entries data-dependent: each test mints tokens 0 to 2 again, and they never meet", function () {
+      const nft = contract(report, "Nft")
+      for (const id of [0, 1, 2]) {
+        const owner = nft.hotSlots.find((s) => s.name === `Nft._owners[${id}]`)
+        expect(owner, `_owners[${id}]`).to.deep.include({ kind: "data-dependent", writers: id === 0 ? 5 : 4, writeConflicts: id === 0 ? 1 : 0 })
+      }
+      expect(nft.hotSlots.filter((s) => s.kind === "structural").map((s) => s.name)).to.deep.equal(["Nft.nextId"])
+    })
+
+    it("bounds the speedup by one test's chain, where the mints wait for each other, not by the tests side by side", function () {
+      const bound = contract(report, "Nft").speedupBound
+      // The last test: three mints on the counter, then the transfer of token 0 (its balance entry was last written by the third mint).
+      expect(bound).to.deep.include({ transactions: 4, longestChain: 4 })
+      expect(bound.bound).to.equal(1)
+      expect(contract(report, "Nft").replay).to.deep.include({ transactions: 4, divergent: 0 })
+    })
+  })
+
+  describe("two sessions (two connections) that deploy the contract at the same address", function () {
+    let report: AnalysisReport
+    before(async function () {
+      const records: RunRecord[] = []
+      for (const tag of ["first", "second"]) {
+        const chain = new TestChain()
+        try {
+          const minters = senders(2, `session-${tag}`)
+          await fundAll(chain, minters)
+          const nft = await chain.deploy("Nft")
+          for (const m of minters) await chain.send(m, nft, "Nft", "mint")
+          records.push(chain.record())
+        } finally {
+          await chain.close()
+        }
+      }
+      expect(records[0]?.sessions[0]?.id).not.to.equal(records[1]?.sessions[0]?.id)
+      report = await analyzeRun(mergeRunRecords(records), testArtifacts(), { replay: false })
+    })
+
+    it("shows the slot once, with the counts of both", function () {
+      const nft = contract(report, "Nft")
+      expect(nft.addresses).to.have.length(1)
+      const counters = nft.hotSlots.filter((s) => s.name.startsWith("Nft.nextId"))
+      expect(counters).to.have.length(1)
+      // Each session's second mint conflicts with its first; never one session's with the other's.
+      expect(counters[0]).to.deep.include({ name: "Nft.nextId", writers: 4, writeShare: 1, conflicts: 2, writeConflicts: 2 })
+    })
+
+    it("counts a conflict opportunity only after a transaction of the same session", function () {
+      const mints = contract(report, "Nft").conflicts.find((c) => c.from === "mint()" && c.to === "mint()" && c.kind === "read-after-write")
+      expect(mints).to.deep.include({ count: 2, rate: 1 })
+      expect(contract(report, "Nft").speedupBound).to.deep.include({ transactions: 2, longestChain: 2 })
+      expect(report.warnings).to.include(
+        "Nft: the speedup bound takes the 2 of its 4 transactions that ran one after another on one chain of blocks; the other 2 ran in other sessions",
+      )
+    })
+  })
+
+  describe("another contract's transaction in between changes what a later one reads", function () {
+    it("replays the longest run that the others left alone, which runs as recorded", async function () {
+      const holders = senders(4, "run")
+      const report = await analyse(async (chain) => {
+        await fundAll(chain, holders)
+        const token = await chain.deploy("Token", [holders, TOKENS])
+        const router = await chain.deploy("Router")
+        for (const h of holders) await chain.send(h, token, "Token", "approve", [router, 10n ** 20n])
+        for (const [i, h] of holders.entries()) await chain.send(h, router, "Router", "pay", [token, fakeAddress(`run-recipient-${i}`), 7n])
+        // Token only (not the router's): the first holder takes the router's allowance back...
+        await chain.send(holders[0] as Hex, token, "Token", "approve", [router, 0n])
+        // ...so its next payment reverts; in a block of the router's transactions alone it would not.
+        const failed = await chain.send(holders[0] as Hex, router, "Router", "pay", [token, fakeAddress("run-late"), 7n]).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        )
+        expect(failed?.message).to.include("VM Exception while processing transaction")
+        for (const h of holders.slice(1, 3)) await chain.send(h, router, "Router", "pay", [token, fakeAddress("run-late"), 7n])
+      })
+      const router = contract(report, "Router")
+      expect(router.speedupBound.transactions).to.equal(7)
+      // The four payments before the approve; the three after it are the shorter run.
+      expect(router.replay).to.deep.include({ transactions: 4, divergent: 0 })
+      expect(report.warnings.some((w) => w.startsWith("Router: replayed 4 of the 7 transactions of that chain, the longest run that other transactions in between left alone"))).to.equal(true)
     })
   })
 
