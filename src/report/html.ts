@@ -133,7 +133,7 @@ function contractHtml(contract: ContractReport, index: number): string {
     `<div class="facts">` +
       fact(integer(contract.transactions), `transactions (${integer(contract.deployments)} deployment${contract.deployments === 1 ? "" : "s"})`) +
       fact(integer(contract.gasUsed), "gas") +
-      fact(speedup(b.bound), "speedup bound", `total gas ${integer(b.totalGas)} / critical path ${integer(b.criticalPathGas)} gas; longest chain ${integer(b.longestChain)} transactions`) +
+      fact(speedup(b.bound), "speedup bound", `total gas ${integer(b.totalGas)} / critical path ${integer(b.criticalPathGas)} gas; longest chain ${integer(b.longestChain)} transactions${b.transactions < contract.transactions - contract.deployments ? `; one chain of blocks: ${integer(b.transactions)} of ${integer(contract.transactions - contract.deployments)} calls` : ""}`) +
       replayFact(contract) +
       fact(percent(rate.rate), "conflict rate", rate.pair !== undefined ? `worst pair: ${rate.pair.from} then ${rate.pair.to}` : "no read-after-write pair") +
       fact(integer(structuralHotSlots(contract).length), "structural hot slots") +

@@ -92,7 +92,7 @@ function contractSection(contract: ContractReport, maxRows: number): string[] {
     contract.sourceName !== undefined ? codeSpan(contract.sourceName) : undefined,
     plural(contract.transactions, "transaction"),
     `${integer(contract.gasUsed)} gas`,
-    `speedup bound **${speedup(b.bound)}** (critical path ${plural(b.longestChain, "transaction")})`,
+    `speedup bound **${speedup(b.bound)}** (critical path ${plural(b.longestChain, "transaction")}${b.transactions < contract.transactions - contract.deployments ? `; one chain of blocks: ${integer(b.transactions)} of ${integer(contract.transactions - contract.deployments)} calls` : ""})`,
     `measured replay ${replayCell(contract)}`,
     `conflict rate **${percent(rate.rate)}**${rate.pair !== undefined ? ` (${fnLabel(contract, rate.pair.from)} → ${fnLabel(contract, rate.pair.to)})` : ""}`,
   ].filter((f): f is string => f !== undefined)

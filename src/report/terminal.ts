@@ -50,6 +50,12 @@ export function replaySummary(replay: ReplayResult | undefined): string {
   return `measured replay ${speedup(replay.speedup)} (${parts.join(", ")}; ${duration(replay.sequentialMs)} → ${duration(replay.parallelMs)})`
 }
 
+/** " (one chain of blocks: 112 of 202 calls)" when snapshot reverts or sessions left the bound fewer than the contract's calls. */
+function boundScope(contract: ContractReport): string {
+  const calls = contract.transactions - contract.deployments
+  return contract.speedupBound.transactions < calls ? ` (one chain of blocks: ${integer(contract.speedupBound.transactions)} of ${integer(calls)} calls)` : ""
+}
+
 function slotRow(contract: ContractReport, slot: HotSlot): CellInput[] {
   const structural = isStructuralHotSlot(slot)
   return [
@@ -108,7 +114,7 @@ function contractBox(contract: ContractReport, options: Required<Pick<TerminalOp
   const worst = rate.pair !== undefined ? ` (${shortFunctionLabel(contract, rate.pair.from)} → ${shortFunctionLabel(contract, rate.pair.to)})` : ""
   items.push({
     type: "text",
-    text: `conflict rate ${percent(rate.rate)}${worst} · critical path ${plural(b.longestChain, "tx")}, ${integer(b.criticalPathGas)} of ${integer(b.totalGas)} gas`,
+    text: `conflict rate ${percent(rate.rate)}${worst} · critical path ${plural(b.longestChain, "tx")}, ${integer(b.criticalPathGas)} of ${integer(b.totalGas)} gas${boundScope(contract)}`,
     style: ["dim"],
   })
 

@@ -35,6 +35,8 @@ describe("report: Markdown", () => {
     const nft = md.slice(md.indexOf("### Nft"))
     expect(nft).to.contain("`contracts/Nft.sol` · 81 transactions · 3,100,000 gas · speedup bound **1.23×** (critical path 65 transactions) · measured replay not run · conflict rate **100%** (`mint` → `mint`)")
     expect(nft).to.contain("| `Nft._nextTokenId` | **structural** | 80% (64) | 63 | 63 | `mint` |")
+    const branched = renderMarkdown({ ...report, contracts: report.contracts.map((c) => (c.name === "Nft" ? { ...c, speedupBound: { ...c.speedupBound, transactions: 50 } } : c)) })
+    expect(branched).to.contain("speedup bound **1.23×** (critical path 65 transactions; one chain of blocks: 50 of 80 calls)")
     expect(nft).to.contain("| `Nft._owners[42]` | data-dependent | 3.8% (3) | 2 | 2 | `mint`, `transferFrom` |")
     expect(nft).to.contain("<details><summary>Conflicting function pairs (4)</summary>")
     expect(nft).to.contain("| `mint` | `mint` | RAW | 100% | 63 | 40 | `Nft._nextTokenId` |")

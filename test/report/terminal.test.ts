@@ -55,6 +55,14 @@ describe("report: terminal", () => {
     expect(renderTerminal({ ...report, contracts: [fellBack] })).to.contain("measured replay: fell back to sequential (too many re-executions)")
   })
 
+  it("says when the bound took fewer transactions than the contract's calls: one chain of blocks, after snapshot reverts", () => {
+    expect(text).not.to.contain("one chain of blocks")
+    const branched: ContractReport = { ...nft, speedupBound: { ...nft.speedupBound, transactions: 50 } }
+    expect(box(renderTerminal({ ...report, contracts: [branched] }), "Nft  contracts/Nft.sol")[3]).to.contain(
+      "critical path 65 txs, 2,240,000 of 2,760,000 gas (one chain of blocks: 50 of 80 calls)",
+    )
+  })
+
   it("lists hot slots with kind, write share, read-after-write and write-after-write conflicts and the functions writing them", () => {
     const lines = box(text, "Token  contracts/Token.sol")
     expect(row(lines, "Hot slot")).to.deep.equal(["Hot slot", "Kind", "Writes", "RAW", "WAW", "Written by"])
