@@ -23,7 +23,10 @@ import type { BlockInput, Hex, Log } from "./types.js"
 import type { BlockVm } from "./vm.js"
 import { bytesToHex, hexToBytes as hexBytes } from "./worldState.js"
 
-const BEACON_ROOTS_ADDRESS: Hex = "0x000f3df6d732807ef1319fb7b8bb8522d0beac02"
+export const BEACON_ROOTS_ADDRESS: Hex = "0x000f3df6d732807ef1319fb7b8bb8522d0beac02"
+/** EIP-4788's beacon roots contract, as the EIP deploys it; a new chain puts it in its genesis. */
+export const BEACON_ROOTS_CODE: Hex =
+  "0x3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f35801560495762001fff810690815414603c575f5ffd5b62001fff01545f5260205ff35b5f5ffd5b62001fff42064281555f359062001fff015500"
 const DEPOSIT_TOPIC = "0x649bbc62d0e31342afea4e5cd82d4049e7e1ee912fc0889aa790803be39038c5"
 const GWEI = 1_000_000_000n
 /** Any non-zero storage epoch wipes storage; system operations use this one. */

@@ -44,12 +44,13 @@ export async function executeBlock(preState: WorldState, block: BlockInput, opti
 }
 
 export { MAINNET, commonFor, hardforkOf } from "./chain.js"
-export { InvalidBlockError } from "./frame.js"
+export { BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CODE, InvalidBlockError } from "./frame.js"
 export { ParallelExecutor, type FaultInjection, type ParallelExecutorOptions } from "./parallel.js"
 export { loadReplayCase, type ReplayCase } from "./replay.js"
 export { StateTrie, stateTrieOf } from "./stateRoot.js"
 export { executeCall, intrinsicGasOf, replayTransaction, type CallContext, type CallRequest } from "./call.js"
 export { compareResults } from "./compare.js"
+export { executeSequential } from "./sequential.js"
 export { CONSOLE_ADDRESS, type RunOptions } from "./vm.js"
 export { orderedTrieRoot } from "./trie.js"
 export * from "./types.js"

@@ -86,6 +86,13 @@ export function formatBlock(block: MinedBlock, fullTransactions: boolean, common
 }
 
 /** A transaction as eth_getTransactionByHash returns it; `block` undefined while pending. */
+/** Whether r and s are the fake signature of an impersonated sender (see signTransaction). */
+function isFakeSignature(r: unknown, s: unknown, sender: Hex): boolean {
+  if (typeof r !== "string" || r !== s) return false
+  const value = BigInt(r)
+  return value === BigInt(sender) || value === 1n << 160n
+}
+
 export function formatTransaction(
   tx: { readonly raw: Uint8Array; readonly sender: Hex; readonly result?: TxResult },
   block: MinedBlock | undefined,
@@ -122,7 +129,8 @@ export function formatTransaction(
     ...(type >= 2 ? { maxFeePerGas: json.maxFeePerGas, maxPriorityFeePerGas: json.maxPriorityFeePerGas } : {}),
     ...(type === 3 ? { maxFeePerBlobGas: json.maxFeePerBlobGas, blobVersionedHashes: json.blobVersionedHashes } : {}),
     ...(type === 4 ? { authorizationList: json.authorizationList } : {}),
-    v: json.v,
+    // EDR reports an impersonated typed transaction's fake signature (r = s = the sender) with v = 28.
+    v: type > 0 && isFakeSignature(json.r, json.s, tx.sender) ? "0x1c" : json.v,
     r: json.r,
     s: json.s,
   }

@@ -9,7 +9,7 @@
  */
 import { Field, type KeyRef } from "../engine/keys.js"
 import { stateTrieOf, WorldState, type StateDiff, type StateReader } from "../engine/index.js"
-import type { Hex } from "../engine/types.js"
+import type { AccountChange, Hex } from "../engine/index.js"
 
 export class ChainState {
   readonly head = new WorldState()
@@ -138,4 +138,34 @@ export class PendingState implements StateReader {
     for (const value of change.storage.values()) if (value !== 0n) return true
     return !change.storageCleared && this.base.hasStorage(address)
   }
+}
+
+/**
+ * One diff with the same effect as `older` then `newer` (both over the same
+ * base), or undefined when an account `older` deleted comes back in `newer`
+ * (the fields `newer` leaves out would then read the base's old values).
+ */
+export function mergeDiffs(older: StateDiff, newer: StateDiff): StateDiff | undefined {
+  const merged = new Map(older)
+  for (const [address, change] of newer) {
+    const before = older.get(address)
+    if (before === undefined || change.deleted) {
+      merged.set(address, change)
+      continue
+    }
+    if (before.deleted) return undefined
+    const storage = change.storageCleared ? change.storage : new Map([...before.storage, ...change.storage])
+    const combined: AccountChange = {
+      address,
+      deleted: false,
+      storageCleared: before.storageCleared || change.storageCleared,
+      storage,
+      ...(change.nonce !== undefined || before.nonce !== undefined ? { nonce: (change.nonce ?? before.nonce) as bigint } : {}),
+      ...(change.balance !== undefined || before.balance !== undefined ? { balance: (change.balance ?? before.balance) as bigint } : {}),
+      ...(change.codeHash !== undefined ? { codeHash: change.codeHash, ...(change.code !== undefined ? { code: change.code } : {}) } : {}),
+      ...(change.codeHash === undefined && before.codeHash !== undefined ? { codeHash: before.codeHash, ...(before.code !== undefined ? { code: before.code } : {}) } : {}),
+    }
+    merged.set(address, combined)
+  }
+  return merged
 }

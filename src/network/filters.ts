@@ -44,7 +44,7 @@ export function logsOf(block: MinedBlock, filter: LogFilter): Record<string, unk
   return out
 }
 
-interface InstalledFilter {
+export interface InstalledFilter {
   readonly kind: "logs" | "blocks" | "pending"
   readonly filter?: LogFilter
   /** The next block to report from. */

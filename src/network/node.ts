@@ -11,26 +11,31 @@
 import type { BlockHeader } from "@ethereumjs/block"
 import type { Common } from "@ethereumjs/common"
 import { createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from "@ethereumjs/tx"
-import { createAddressFromString } from "@ethereumjs/util"
+import { createAddressFromString, toChecksumAddress } from "@ethereumjs/util"
 import { availableParallelism } from "node:os"
 import { randomBytes, randomUUID } from "node:crypto"
 
 import { keccak256 } from "../engine/crypto.js"
 import {
+  BEACON_ROOTS_ADDRESS,
+  BEACON_ROOTS_CODE,
   commonFor,
   executeBlock,
+  executeSequential,
   executeCall,
   executorFor,
   intrinsicGasOf,
   orderedTrieRoot,
   replayTransaction,
   stateTrieOf,
+  type AccountChange,
   type BlockInput,
   type BlockResult,
   type CallRequest,
   type ChainConfig,
   type Hex,
   type RunOptions,
+  type StateDiff,
   type StateReader,
   type TxInput,
 } from "../engine/index.js"
@@ -38,7 +43,7 @@ import type { TxOutcome } from "../engine/vm.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
 import { localAccounts, signTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
 import { EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, blockSize, buildHeader, type MinedBlock, type MinedTransaction } from "./blocks.js"
-import { ChainState, PendingState } from "./chainState.js"
+import { ChainState, PendingState, mergeDiffs } from "./chainState.js"
 import { EIP7825_GAS_CAP, type NodeConfig } from "./config.js"
 import { formatConsoleLog } from "./consoleLog.js"
 import { InvalidInputError, InvalidParamsError } from "./errors.js"
@@ -159,11 +164,17 @@ export class Node {
   }
 
   private genesis(): void {
-    const diff = new Map(
+    const common = this.common
+    const diff = new Map<Hex, AccountChange>(
       this.accounts.map((a) => [a.address, { address: a.address, deleted: false, nonce: 0n, balance: a.balance, storageCleared: false, storage: new Map<Hex, bigint>() }]),
     )
+    // As on EDR, the beacon roots contract is there from genesis once EIP-4788 is active, so that
+    // each block's system call stores the parent's root and contracts can read it.
+    if (common.isActivatedEIP(4788) && !diff.has(BEACON_ROOTS_ADDRESS)) {
+      const code = BEACON_ROOTS_CODE
+      diff.set(BEACON_ROOTS_ADDRESS, { address: BEACON_ROOTS_ADDRESS, deleted: false, nonce: 0n, balance: 0n, codeHash: toData(keccak256(hexToBytes(code))), code, storageCleared: false, storage: new Map() })
+    }
     this.state.apply(diff)
-    const common = this.common
     const timestamp = this.config.initialDate !== undefined ? BigInt(Math.floor(this.config.initialDate.getTime() / 1000)) : this.now()
     if (this.config.initialDate !== undefined) this.timeOffset = timestamp - BigInt(Math.floor(Date.now() / 1000))
     const header = buildHeader(common, {
@@ -354,7 +365,7 @@ export class Node {
   async sendTransaction(request: TransactionRequest): Promise<Hex> {
     const from = request.from
     const account = this.keys.get(from)
-    if (account === undefined && !this.impersonated.has(from)) throw new InvalidInputError(`Unknown account ${from}`)
+    if (account === undefined && !this.impersonated.has(from)) throw new InvalidInputError(`Unknown account ${toChecksumAddress(from)}`)
     const fields = await this.completeRequest(request)
     this.validate(fields, from)
     const raw = signTransaction(this.common, fields, account ?? { impersonated: from })
@@ -541,15 +552,13 @@ export class Node {
 
   private pendingCache: { readonly key: readonly unknown[]; readonly value: PendingBlock } | undefined
 
-  /**
-   * The "pending" block: what mining now would make from the mempool, run
-   * against the head (sequentially, without printing or recording) but not
-   * kept. Cached until the chain, the pool or the next block's settings change.
-   */
-  async pendingBlock(): Promise<PendingBlock> {
-    const key = [this.mempool.snapshot(), this.state.position, this.blocks.length, this.nextTimestamp, this.nextBaseFee, this.nextPrevRandao, this.coinbase, this.blockGasLimit]
-    const cached = this.pendingCache
-    if (cached !== undefined && cached.key.every((v, i) => v === key[i])) return cached.value
+  /** What the next block depends on besides the mempool: a cached pending block or state is good while these stay. */
+  private pendingBase(): unknown[] {
+    return [this.state.position, this.blocks.length, this.nextTimestamp, this.nextBaseFee, this.nextPrevRandao, this.coinbase, this.blockGasLimit]
+  }
+
+  /** The environment of the block mining would make now, with these transactions. */
+  private pendingInput(transactions: TxInput[]): BlockInput {
     const parent = this.latest
     const common = this.common
     const number = parent.number + 1n
@@ -558,13 +567,11 @@ export class Node {
       this.nextTimestamp ?? (now > parent.header.timestamp ? now : this.config.allowBlocksWithSameTimestamp ? parent.header.timestamp : parent.header.timestamp + 1n)
     const baseFee = this.nextBlockBaseFee()
     const prevRandao = this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
-    const selected = this.mempool.select(baseFee ?? 0n, this.blockGasLimit, this.config.minGasPrice)
-    const transactions: TxInput[] = selected.map((tx) => ({ raw: tx.raw, sender: tx.sender }))
     const blockHashes = new Map<bigint, Hex>()
     for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
     const parentBeaconBlockRoot = toData(keccak256(hexToBytes(parent.hash)))
     const excessBlobGas = common.isActivatedEIP(4844) ? parent.header.calcNextExcessBlobGas(parent.header.common) : undefined
-    const input: BlockInput = {
+    return {
       header: {
         number,
         timestamp,
@@ -580,6 +587,23 @@ export class Node {
       withdrawals: [],
       blockHashes,
     }
+  }
+
+  /**
+   * The "pending" block: what mining now would make from the mempool, run
+   * against the head (sequentially, without printing or recording) but not
+   * kept. Cached until the chain, the pool or the next block's settings change.
+   */
+  async pendingBlock(): Promise<PendingBlock> {
+    const key = [this.mempool.snapshot(), ...this.pendingBase()]
+    const cached = this.pendingCache
+    if (cached !== undefined && cached.key.every((v, i) => v === key[i])) return cached.value
+    const parent = this.latest
+    const common = this.common
+    const selected = this.mempool.select(this.nextBlockBaseFee() ?? 0n, this.blockGasLimit, this.config.minGasPrice)
+    const transactions: TxInput[] = selected.map((tx) => ({ raw: tx.raw, sender: tx.sender }))
+    const input = this.pendingInput(transactions)
+    const { number, timestamp, baseFeePerGas: baseFee, mixHash: prevRandao, parentBeaconBlockRoot, excessBlobGas } = input.header
     const result = await executeBlock(this.state.head, input, { mode: "sequential", chain: this.chain, recordAccess: false, trace: false, invalidTransactions: "exclude" })
     const included: MinedTransaction[] = []
     for (const tx of result.transactions) {
@@ -597,11 +621,11 @@ export class Node {
       gasLimit: this.blockGasLimit,
       gasUsed: result.gasUsed,
       timestamp,
-      mixHash: hexToBytes(prevRandao),
+      mixHash: hexToBytes(prevRandao as Hex),
       ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
       ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT) } : {}),
       ...(common.isActivatedEIP(4844) ? { blobGasUsed: included.reduce((sum, tx) => sum + (tx.result.blobGasUsed ?? 0n), 0n), excessBlobGas: excessBlobGas ?? 0n } : {}),
-      ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: hexToBytes(parentBeaconBlockRoot) } : {}),
+      ...(parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: hexToBytes(parentBeaconBlockRoot) } : {}),
       ...(common.isActivatedEIP(7685) ? { requestsHash: hexToBytes(result.requestsHash ?? EMPTY_REQUESTS_HASH) } : {}),
     })
     const block: MinedBlock = {
@@ -621,9 +645,50 @@ export class Node {
     return value
   }
 
-  /** The state the "pending" tag reads: the head when the mempool is empty. */
+  /**
+   * The mempool's selection run so far for the pending state (no header, no
+   * receipts), kept so that the next selection, when it only adds transactions
+   * after these, runs just the new ones.
+   */
+  private pendingRun:
+    | { readonly base: readonly unknown[]; readonly input: BlockInput; readonly hashes: readonly Hex[]; readonly diff: StateDiff; readonly state: StateReader }
+    | undefined
+
+  /**
+   * The state the "pending" tag reads (and eth_estimateGas by default, as on
+   * Hardhat's network): the head when the mempool is empty. Sending with
+   * automine off appends to the mempool's selection, so each new state runs
+   * only the new transactions on top of the last one: sends stay flat
+   * instead of re-running the whole pool every time.
+   */
   async pendingState(): Promise<StateReader> {
-    return this.mempool.size() === 0 ? this.state.head : (await this.pendingBlock()).state
+    if (this.mempool.size() === 0) return this.state.head
+    const base = this.pendingBase()
+    const cached = this.pendingCache
+    if (cached !== undefined && cached.key[0] === this.mempool.snapshot() && base.every((v, i) => v === cached.key[i + 1])) return cached.value.state
+    const selected = this.mempool.select(this.nextBlockBaseFee() ?? 0n, this.blockGasLimit, this.config.minGasPrice)
+    const run = this.pendingRun
+    const extended =
+      run !== undefined &&
+      run.base.every((v, i) => v === base[i]) &&
+      selected.length >= run.hashes.length &&
+      run.hashes.every((hash, i) => (selected[i] as PooledTx).hash === hash)
+    if (extended && selected.length === run.hashes.length) return run.state
+    const fresh = selected.slice(extended ? run.hashes.length : 0).map((tx) => ({ raw: tx.raw, sender: tx.sender }))
+    // The new transactions run in the same block environment, after the ones already run: the
+    // block's system calls run again on top, and write what they wrote before.
+    const input = extended ? { ...run.input, transactions: fresh } : this.pendingInput(fresh)
+    const from = extended ? run.state : this.state.head
+    const result = await executeSequential(from, input, this.chain, { recordAccess: false, trace: false, invalidTransactions: "exclude", stateRoot: false })
+    const diff = extended ? mergeDiffs(run.diff, result.stateDiff) : result.stateDiff
+    if (diff === undefined) {
+      // An account deleted then made again: run the whole selection from the head instead.
+      this.pendingRun = undefined
+      return this.pendingState()
+    }
+    const state = diff.size === 0 ? this.state.head : new PendingState(this.state.head, diff)
+    this.pendingRun = { base, input, hashes: selected.map((tx) => tx.hash), diff, state }
+    return state
   }
 
   /** hardhat_mine: `count` blocks, `interval` seconds apart; pending transactions go in the first. */

@@ -68,6 +68,8 @@ export function executionError(
   }
   if (exception === "out of gas" || exception.startsWith("out of gas")) {
     return new JsonRpcError(-32000, "Transaction ran out of gas", {
+      // EDR's halt reason; chai-matchers and users read only `data`.
+      reason: { OutOfGas: "Basic" },
       data: returnData,
       transactionHash: transactionHash ?? null,
     })

@@ -5,6 +5,7 @@
  */
 import type { InterpreterStep } from "@ethereumjs/evm"
 import { createTxFromRLP } from "@ethereumjs/tx"
+import { toChecksumAddress } from "@ethereumjs/util"
 
 import { keccak256 } from "../engine/crypto.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
@@ -12,7 +13,7 @@ import type { CallRequest, Hex, StateReader } from "../engine/index.js"
 import { ethSign, personalSign, signTypedDataV4 } from "./accounts.js"
 import { formatBlock, formatReceipt, formatTransaction, type MinedBlock } from "./blocks.js"
 import { InvalidInputError, InvalidParamsError, MethodNotFoundError } from "./errors.js"
-import { FilterRegistry, logsOf, type LogFilter } from "./filters.js"
+import { FilterRegistry, logsOf, type InstalledFilter, type LogFilter } from "./filters.js"
 import type { Node, TransactionRequest } from "./node.js"
 import { executionError, invalidCallMessage } from "./revert.js"
 import {
@@ -247,10 +248,18 @@ function collectLogs(rpc: Rpc, filter: LogFilter, from: bigint = filter.fromBloc
   return out
 }
 
+/** A log filter's logs in blocks it has not reported yet; they count as reported from now on. */
+function takeLogChanges(rpc: Rpc, filter: InstalledFilter): Record<string, unknown>[] {
+  const criteria = filter.filter as LogFilter
+  const from = filter.nextBlock > criteria.fromBlock ? filter.nextBlock : criteria.fromBlock
+  filter.nextBlock = rpc.node.latest.number + 1n
+  return collectLogs(rpc, criteria, from)
+}
+
 function signer(rpc: Rpc, value: unknown, name: string) {
   const from = address(value, name)
   const account = rpc.node.account(from)
-  if (account === undefined) throw new InvalidInputError(`Unknown account ${from}`)
+  if (account === undefined) throw new InvalidInputError(`Unknown account ${toChecksumAddress(from)}`)
   return account
 }
 
@@ -456,9 +465,10 @@ const METHODS: Record<string, Handler> = {
   eth_estimateGas: async (rpc, [request, ref]) => {
     const call = callRequest(request, "transaction", rpc.node)
     const reference = blockRef(ref, "block")
-    // Only an explicit "pending" runs over the mempool: by default estimates run on the head, so
-    // that sending many transactions with automine off stays flat (see DESIGN.md, Mempool).
-    const state = ref !== undefined && ref !== null && isPending(reference) ? await rpc.node.pendingState() : undefined
+    // As on EDR, estimates run on "pending" by default: what is queued with automine off counts
+    // (a second transfer to one holder costs less). The pending state grows incrementally, so
+    // sends stay flat as the pool grows.
+    const state = ref === undefined || ref === null || isPending(reference) ? await rpc.node.pendingState() : undefined
     return toQuantity(await rpc.node.estimateGas(call, rpc.blockNumber(reference), state))
   },
   eth_feeHistory: (rpc, [count, newest, percentiles]) => {
@@ -501,22 +511,24 @@ const METHODS: Record<string, Handler> = {
       filter.pendingHashes = []
       return hashes
     }
+    if (filter.kind === "logs") return takeLogChanges(rpc, filter)
     const from = filter.nextBlock
     filter.nextBlock = latest + 1n
-    if (filter.kind === "blocks") {
-      const hashes: Hex[] = []
-      for (let n = from; n <= latest; n++) hashes.push((rpc.node.block(n) as MinedBlock).hash)
-      return hashes
-    }
-    const logFilterValue = filter.filter as LogFilter
-    const start = from > logFilterValue.fromBlock ? from : logFilterValue.fromBlock
-    return collectLogs(rpc, logFilterValue, start)
+    const hashes: Hex[] = []
+    for (let n = from; n <= latest; n++) hashes.push((rpc.node.block(n) as MinedBlock).hash)
+    return hashes
   },
+  // On Hardhat's network a log filter's logs and its changes are one queue: eth_getFilterLogs
+  // returns what eth_getFilterChanges would, and takes it too.
   eth_getFilterLogs: (rpc, [id]) => {
-    const filter = rpc.filters.find(quantity(id, "filterId"))
+    const filterId = quantity(id, "filterId")
+    const filter = rpc.filters.find(filterId)
     if (filter === undefined) return null
-    if (filter.kind !== "logs") throw new InvalidParamsError(`Invalid filterId: filter 0x${quantity(id, "filterId").toString(16)} is not a log filter`)
-    return collectLogs(rpc, filter.filter as LogFilter)
+    if (filter.kind !== "logs") {
+      const actual = filter.kind === "blocks" ? "NewHeads" : "NewPendingTransactions"
+      throw new InvalidParamsError(`Subscription ${filterId} is not a Logs subscription, but a ${actual} subscription`)
+    }
+    return takeLogChanges(rpc, filter)
   },
   eth_uninstallFilter: (rpc, [id]) => rpc.filters.uninstall(quantity(id, "filterId")),
 

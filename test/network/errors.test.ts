@@ -120,7 +120,7 @@ describe("network: errors as Hardhat gives them", function () {
       expect([jump.code, jump.message, jump.data]).to.deep.equal([3, "Transaction reverted without a reason string", "0x"])
     })
 
-    it("out of gas is -32000 with the data and transaction hash in error.data", async function () {
+    it("out of gas is -32000 with EDR's halt reason, the data and the transaction hash in error.data", async function () {
       const mined = await rejects(send({ to: probe, data: encode("burn"), gas: "0x30000" }))
       expect(mined.code).to.equal(-32000)
       expect(mined.message).to.equal("Transaction ran out of gas")
@@ -129,7 +129,11 @@ describe("network: errors as Hardhat gives them", function () {
       const receipt = (await call("eth_getTransactionReceipt", [minedData.transactionHash])) as { status: string; gasUsed: string }
       expect(receipt).to.deep.include({ status: "0x0", gasUsed: "0x30000" })
       const viaCall = await rejects(call("eth_call", [{ from: A0, to: probe, data: encode("burn"), gas: "0x30000" }]))
-      expect([viaCall.code, viaCall.message, viaCall.data]).to.deep.equal([-32000, "Transaction ran out of gas", { data: "0x", transactionHash: null }])
+      expect([viaCall.code, viaCall.message, viaCall.data]).to.deep.equal([
+        -32000,
+        "Transaction ran out of gas",
+        { reason: { OutOfGas: "Basic" }, data: "0x", transactionHash: null },
+      ])
       const viaEstimate = await rejects(call("eth_estimateGas", [{ from: A0, to: probe, data: encode("burn"), gas: "0x30000" }]))
       expect([viaEstimate.code, viaEstimate.message]).to.deep.equal([-32000, "Transaction ran out of gas"])
     })
@@ -223,7 +227,7 @@ describe("network: errors as Hardhat gives them", function () {
     it("unknown sender", async function () {
       const stranger = "0x0000000000000000000000000000000000000bad"
       const error = await rejects(call("eth_sendTransaction", [{ from: stranger, to: A1 }]))
-      expect([error.code, error.message]).to.deep.equal([-32000, `Unknown account ${stranger}`])
+      expect([error.code, error.message]).to.deep.equal([-32000, "Unknown account 0x0000000000000000000000000000000000000Bad"]) // checksummed, as EDR
     })
 
     it("none of them mines anything", async function () {

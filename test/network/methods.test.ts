@@ -7,7 +7,7 @@
 import { expect } from "chai"
 import { TypedDataEncoder, keccak256, toUtf8Bytes, verifyMessage, verifyTypedData } from "ethers"
 
-import { commonFor } from "../../src/engine/index.js"
+import { BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CODE, commonFor } from "../../src/engine/index.js"
 import { HARDHAT_DEFAULT_ACCOUNTS, localAccounts, signTransaction, type LocalAccount } from "../../src/network/accounts.js"
 import { PevmProvider } from "../../src/network/provider.js"
 import { CLIENT_VERSION, supportedMethods } from "../../src/network/rpc.js"
@@ -29,6 +29,8 @@ import {
 
 const ZERO_WORD = `0x${"00".repeat(32)}`
 const STRANGER = "0x00000000000000000000000000000000000000aa"
+/** EDR names an unknown account checksummed. */
+const STRANGER_CHECKSUMMED = "0x00000000000000000000000000000000000000AA"
 
 /** Runtime code that stores PREVRANDAO in slot 0: PREVRANDAO PUSH1 0 SSTORE STOP. */
 const STORE_PREVRANDAO = "0x4460005500"
@@ -211,6 +213,17 @@ describe("network: every JSON-RPC method", function () {
       await expectInvalidParam(call, call("eth_getCode", ["nobody", "latest"]), "address")
       await expectInvalidParam(call, call("eth_getStorageAt", [probe, `0x${"1".repeat(65)}`, "latest"]), "position")
       await expectInvalidParam(call, call("eth_getStorageAt", [probe, "0x0", "0x01"]), "block")
+    })
+
+    it("the beacon roots contract (EIP-4788) is there from genesis, as on EDR, and serves each block's parent beacon root by timestamp", async function () {
+      expect(await call("eth_getCode", [BEACON_ROOTS_ADDRESS, "0x0"])).to.equal(BEACON_ROOTS_CODE)
+      await call("evm_mine")
+      const block = (await latest()) as Block & { parentBeaconBlockRoot: string }
+      const byTimestamp = `0x${BigInt(block.timestamp).toString(16).padStart(64, "0")}`
+      expect(await call("eth_call", [{ to: BEACON_ROOTS_ADDRESS, data: byTimestamp }])).to.equal(block.parentBeaconBlockRoot)
+      // A timestamp no block had: the contract reverts.
+      const missing = `0x${(BigInt(block.timestamp) + 1n).toString(16).padStart(64, "0")}`
+      expect((await rejects(call("eth_call", [{ to: BEACON_ROOTS_ADDRESS, data: missing }]))).message).to.include("reverted")
     })
 
     it("a block number past the head is EDR's -32000 error", async function () {
@@ -498,6 +511,36 @@ describe("network: every JSON-RPC method", function () {
       await expectInvalidParam(call, call("eth_estimateGas", [{ from: A0, value: "ten" }]), "transaction.value")
       await expectInvalidParam(call, call("eth_estimateGas", [{ from: A0, to: A1 }, "then"]), "block")
     })
+
+    it("eth_estimateGas runs on the pending state by default (EDR), kept up to date as transactions queue, reorder and get dropped", async function () {
+      const probe = await deployProbe(call)
+      const estimate = async (value: number, block?: string) =>
+        BigInt((await call("eth_estimateGas", [{ from: A0, to: probe, data: encode("set", [3, value]) }, ...(block === undefined ? [] : [block])])) as string)
+      const fresh = await estimate(5)
+      await call("evm_setAutomine", [false])
+      await send({ to: probe, data: encode("set", [3, 4]), gas: "0x20000" })
+      // Slot 3 is set in the pending state: changing it again costs less than setting it from zero.
+      const overQueued = await estimate(5)
+      expect(overQueued).to.be.lessThan(fresh)
+      expect(await estimate(5, "pending")).to.equal(overQueued)
+      expect(await estimate(5, "latest")).to.equal(fresh)
+      // More transactions queue after it; one with a higher tip goes first (the pool reorders).
+      await send({ to: A1, value: "0x5", gas: "0x5208" })
+      expect(await call("eth_getBalance", [A1, "pending"])).to.equal(hexOf(INITIAL_BALANCE + 5n))
+      const tipped = await call("eth_sendTransaction", [{ from: A1, to: A0, value: "0x7", gas: "0x5208", maxPriorityFeePerGas: hexOf(5n * 10n ** 9n) }])
+      expect(await call("eth_getBalance", [A1, "pending"])).to.not.equal(hexOf(INITIAL_BALANCE + 5n))
+      const pendingA1 = BigInt((await call("eth_getBalance", [A1, "pending"])) as string)
+      expect(await estimate(5)).to.equal(overQueued)
+      // Dropping a transaction takes its effects out of the pending state.
+      expect(await call("hardhat_dropTransaction", [tipped])).to.equal(true)
+      expect(await call("eth_getBalance", [A1, "pending"])).to.equal(hexOf(INITIAL_BALANCE + 5n))
+      await call("hardhat_dropTransaction", [await send({ to: probe, data: encode("set", [4, 1]), gas: "0x20000" })])
+      await call("evm_mine")
+      // What was pending is now the head, and the estimate on it is the one made over the queue.
+      expect(await estimate(5, "latest")).to.equal(overQueued)
+      expect(await call("eth_getBalance", [A1, "latest"])).to.equal(hexOf(INITIAL_BALANCE + 5n))
+      expect(pendingA1).to.be.lessThan(INITIAL_BALANCE + 5n - 7n)
+    })
   })
 
   describe("signing", function () {
@@ -509,7 +552,7 @@ describe("network: every JSON-RPC method", function () {
       expect(verifyMessage("hello", signature).toLowerCase()).to.equal(A0)
       expect(await call("personal_sign", ["0x68656c6c6f", A0])).to.equal(signature)
       expect(verifyMessage(new Uint8Array(), (await call("eth_sign", [A1, "0x"])) as string).toLowerCase()).to.equal(A1)
-      expect((await rejects(call("eth_sign", [STRANGER, "0x00"]))).message).to.equal(`Unknown account ${STRANGER}`)
+      expect((await rejects(call("eth_sign", [STRANGER, "0x00"]))).message).to.equal(`Unknown account ${STRANGER_CHECKSUMMED}`)
       await expectInvalidParam(call, call("eth_sign", ["0x12", "0x00"]), "address")
       await expectInvalidParam(call, call("eth_sign", [A0, "hello"]), "message")
       await expectInvalidParam(call, call("personal_sign", ["hello", A0]), "message")
@@ -662,9 +705,12 @@ describe("network: every JSON-RPC method", function () {
       expect(await call("hardhat_impersonateAccount", [STRANGER])).to.equal(true)
       const hash = await send({ from: STRANGER, to: A1, value: "0x1" })
       expect(((await call("eth_getTransactionReceipt", [hash])) as { from: string }).from).to.equal(STRANGER)
+      // EDR's fake signature: r = s = the sender, and v = 28 on a typed transaction.
+      const fake = `0x${STRANGER.slice(-2)}`
+      expect(await call("eth_getTransactionByHash", [hash])).to.deep.include({ type: "0x2", v: "0x1c", r: fake, s: fake })
       expect(await call("hardhat_stopImpersonatingAccount", [STRANGER])).to.equal(true)
       expect(await call("hardhat_stopImpersonatingAccount", [STRANGER])).to.equal(false)
-      expect((await rejects(send({ from: STRANGER, to: A1 }))).message).to.equal(`Unknown account ${STRANGER}`)
+      expect((await rejects(send({ from: STRANGER, to: A1 }))).message).to.equal(`Unknown account ${STRANGER_CHECKSUMMED}`)
       await expectInvalidParam(call, call("hardhat_impersonateAccount", ["0x12"]), "address")
       await expectInvalidParam(call, call("hardhat_stopImpersonatingAccount", [42]), "address")
     })
