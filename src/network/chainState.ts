@@ -141,31 +141,39 @@ export class PendingState implements StateReader {
 }
 
 /**
- * One diff with the same effect as `older` then `newer` (both over the same
- * base), or undefined when an account `older` deleted comes back in `newer`
- * (the fields `newer` leaves out would then read the base's old values).
+ * Folds `newer` (a diff over the state that `target` leads to) into `target`, in place, so
+ * that `target` alone leads where both did. In place because the pending state grows one
+ * transaction at a time and copying it each time would make every send cost more as the pool
+ * grows; `target` must own its account changes and their storage maps. Returns false, with
+ * `target` untouched, when an account that `target` deletes comes back in `newer` (the fields
+ * `newer` leaves out would then read the base's old values).
  */
-export function mergeDiffs(older: StateDiff, newer: StateDiff): StateDiff | undefined {
-  const merged = new Map(older)
+export function mergeDiffInto(target: Map<Hex, AccountChange>, newer: StateDiff): boolean {
+  for (const [address, change] of newer) if (!change.deleted && target.get(address)?.deleted === true) return false
   for (const [address, change] of newer) {
-    const before = older.get(address)
+    const before = target.get(address)
     if (before === undefined || change.deleted) {
-      merged.set(address, change)
+      target.set(address, change)
       continue
     }
-    if (before.deleted) return undefined
-    const storage = change.storageCleared ? change.storage : new Map([...before.storage, ...change.storage])
-    const combined: AccountChange = {
+    let storage = change.storage
+    if (!change.storageCleared) {
+      const owned = before.storage as Map<Hex, bigint>
+      for (const [slot, value] of change.storage) owned.set(slot, value)
+      storage = owned
+    }
+    const nonce = change.nonce ?? before.nonce
+    const balance = change.balance ?? before.balance
+    const code = change.codeHash !== undefined ? change : before
+    target.set(address, {
       address,
       deleted: false,
       storageCleared: before.storageCleared || change.storageCleared,
       storage,
-      ...(change.nonce !== undefined || before.nonce !== undefined ? { nonce: (change.nonce ?? before.nonce) as bigint } : {}),
-      ...(change.balance !== undefined || before.balance !== undefined ? { balance: (change.balance ?? before.balance) as bigint } : {}),
-      ...(change.codeHash !== undefined ? { codeHash: change.codeHash, ...(change.code !== undefined ? { code: change.code } : {}) } : {}),
-      ...(change.codeHash === undefined && before.codeHash !== undefined ? { codeHash: before.codeHash, ...(before.code !== undefined ? { code: before.code } : {}) } : {}),
-    }
-    merged.set(address, combined)
+      ...(nonce !== undefined ? { nonce } : {}),
+      ...(balance !== undefined ? { balance } : {}),
+      ...(code.codeHash !== undefined ? { codeHash: code.codeHash, ...(code.code !== undefined ? { code: code.code } : {}) } : {}),
+    })
   }
-  return merged
+  return true
 }

@@ -43,7 +43,8 @@
  *
  * Costs, n pooled transactions: add, drop, get O(log n) (plus O(log n) per
  * transaction it drops or promotes); select O((k + s) log n) for k selected
- * and s senders left out; snapshot and restore O(1); onBlockMined O((m + t)
+ * and s senders left out, O(k) to copy when nothing changed since the last select
+ * or `add` only appended to it (see `appended`); snapshot and restore O(1); onBlockMined O((m + t)
  * log n) for m mined and t touched senders; revalidate O(senders log n)
  * (O(n) with a `keep` predicate); pending()/queued() O(n log n).
  */
@@ -480,9 +481,25 @@ class Cursor implements MiningCursor {
 
 // --- the pool ------------------------------------------------------------------------------------
 
+/** A `select` result and what it was made from, kept so that `add` can extend it (see `Mempool.appended`). */
+interface Selection {
+  readonly state: State
+  readonly baseFeePerGas: bigint
+  readonly blockGasLimit: bigint
+  readonly minGasPrice: bigint
+  /** Owned by the pool; grows in place as transactions are appended to it. */
+  readonly txs: PooledTx[]
+  readonly gasLeft: bigint
+  /** The lowest effective priority fee among `txs`. */
+  readonly lowestTip: bigint
+  /** Every pending transaction is in `txs`. */
+  readonly complete: boolean
+}
+
 export class Mempool {
   private state: State = EMPTY
   private lastBaseFee = 0n
+  private selection: Selection | undefined
 
   constructor(readonly order: MempoolOrder) {}
 
@@ -519,6 +536,8 @@ export class Mempool {
     const account = edit.setAccount(tx.sender, old, chain, accountNonce) as Account
     this.state = edit.done()
     const status = tx.nonce < account.end ? "pending" : "queued"
+    const onlyNewPending = existing === undefined && status === "pending" && account.base === (old?.base ?? accountNonce) && account.end === (old?.end ?? accountNonce) + 1n
+    this.selection = onlyNewPending ? this.appended(state, tx) : undefined
     return existing === undefined ? { status } : { status, replaced: existing.tx.hash }
   }
 
@@ -595,9 +614,15 @@ export class Mempool {
    * stays within `blockGasLimit`. Does not remove them.
    */
   select(baseFeePerGas: bigint, blockGasLimit: bigint, minGasPrice = 0n): PooledTx[] {
+    const kept = this.selection
+    if (kept?.state === this.state && kept.baseFeePerGas === baseFeePerGas && kept.blockGasLimit === blockGasLimit && kept.minGasPrice === minGasPrice) {
+      this.lastBaseFee = baseFeePerGas
+      return kept.txs.slice()
+    }
     const cursor = this.cursor(baseFeePerGas, minGasPrice)
     const selected: PooledTx[] = []
     let left = blockGasLimit
+    let lowestTip: bigint | undefined
     while (left >= this.state.minGasLimit) {
       const tx = cursor.next()
       if (tx === undefined) break
@@ -607,8 +632,31 @@ export class Mempool {
       }
       left -= tx.gasLimit
       selected.push(tx)
+      const tip = effectivePriorityFee(tx, baseFeePerGas)
+      if (lowestTip === undefined || tip < lowestTip) lowestTip = tip
     }
-    return selected
+    const complete = selected.length === this.size() - this.state.queued
+    this.selection = { state: this.state, baseFeePerGas, blockGasLimit, minGasPrice, txs: selected, gasLeft: left, lowestTip: lowestTip ?? 0n, complete }
+    return selected.slice()
+  }
+
+  /**
+   * The last selection with `tx` at its end, when that is what selecting again would give:
+   * a transaction sent with automine off usually goes last (the newest, at a tip no higher
+   * than the others'), and the node selects after every send (the pending state), so this
+   * keeps sends from costing more as the pool grows. `before` is the state `add` started
+   * from; `tx` must be the only transaction that became pending.
+   */
+  private appended(before: State, tx: PooledTx): Selection | undefined {
+    const kept = this.selection
+    if (kept === undefined || kept.state !== before || !kept.complete) return undefined
+    if (tx.maxFeePerGas < kept.baseFeePerGas || tx.maxFeePerGas < kept.minGasPrice || tx.gasLimit > kept.gasLeft) return undefined
+    const tip = effectivePriorityFee(tx, kept.baseFeePerGas)
+    // By priority, ties go to the earlier arrival, and this one is the newest.
+    if (this.order === "priority" && kept.txs.length > 0 && tip > kept.lowestTip) return undefined
+    const lowestTip = kept.txs.length === 0 || tip < kept.lowestTip ? tip : kept.lowestTip
+    kept.txs.push(tx)
+    return { ...kept, state: this.state, gasLeft: kept.gasLeft - tx.gasLimit, lowestTip }
   }
 
   /**

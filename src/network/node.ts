@@ -43,7 +43,7 @@ import type { TxOutcome } from "../engine/vm.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
 import { localAccounts, signTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
 import { EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, blockSize, buildHeader, type MinedBlock, type MinedTransaction } from "./blocks.js"
-import { ChainState, PendingState, mergeDiffs } from "./chainState.js"
+import { ChainState, PendingState, mergeDiffInto } from "./chainState.js"
 import { EIP7825_GAS_CAP, type NodeConfig } from "./config.js"
 import { formatConsoleLog } from "./consoleLog.js"
 import { InvalidInputError, InvalidParamsError } from "./errors.js"
@@ -651,7 +651,7 @@ export class Node {
    * after these, runs just the new ones.
    */
   private pendingRun:
-    | { readonly base: readonly unknown[]; readonly input: BlockInput; readonly hashes: readonly Hex[]; readonly diff: StateDiff; readonly state: StateReader }
+    | { readonly base: readonly unknown[]; readonly input: BlockInput; readonly hashes: readonly Hex[]; readonly diff: Map<Hex, AccountChange>; readonly state: StateReader }
     | undefined
 
   /**
@@ -680,13 +680,15 @@ export class Node {
     const input = extended ? { ...run.input, transactions: fresh } : this.pendingInput(fresh)
     const from = extended ? run.state : this.state.head
     const result = await executeSequential(from, input, this.chain, { recordAccess: false, trace: false, invalidTransactions: "exclude", stateRoot: false })
-    const diff = extended ? mergeDiffs(run.diff, result.stateDiff) : result.stateDiff
-    if (diff === undefined) {
+    if (extended && !mergeDiffInto(run.diff, result.stateDiff)) {
       // An account deleted then made again: run the whole selection from the head instead.
       this.pendingRun = undefined
       return this.pendingState()
     }
-    const state = diff.size === 0 ? this.state.head : new PendingState(this.state.head, diff)
+    // Extended: the old pending state's diff now holds the new transactions too (requests run one
+    // at a time, so nobody is still reading the old one).
+    const diff = extended ? run.diff : new Map(result.stateDiff)
+    const state = diff.size === 0 ? this.state.head : extended && run.state !== this.state.head ? run.state : new PendingState(this.state.head, diff)
     this.pendingRun = { base, input, hashes: selected.map((tx) => tx.hash), diff, state }
     return state
   }

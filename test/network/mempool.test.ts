@@ -482,6 +482,11 @@ describe("mempool", () => {
     it("priority: agrees on bigger pools (many senders)", () => {
       for (let seed = 100; seed < 103; seed++) runRandom("priority", seed, 25, 1500, GROWING)
     })
+    for (const order of ["priority", "fifo"] as const) {
+      it(`${order}: selecting after every step (the node's pending state) agrees, the kept selection extended or made again`, () => {
+        for (let seed = 200; seed < 215; seed++) runRandom(order, seed, 8, 300, SELECTING)
+      })
+    }
   })
 })
 
@@ -652,6 +657,11 @@ interface Profile {
   readonly snapshot: number
   /** The rest: restore one of the last three snapshots. */
   readonly blockGasLimits: readonly bigint[]
+  /**
+   * Also selects for one block's settings after every step, as the node does for its pending
+   * state after each send: `select` then extends its last result when a transaction is appended.
+   */
+  readonly selectEveryStep?: boolean
 }
 
 const BALANCED: Profile = {
@@ -666,6 +676,9 @@ const BALANCED: Profile = {
 /** Mostly adds and one-transaction blocks: the pool grows to a few hundred transactions. */
 const GROWING: Profile = { add: 0.75, drop: 0.04, mine: 0.12, revalidate: 0.01, snapshot: 0.04, blockGasLimits: [21_000n, 30_000n] }
 
+/** Mostly adds, selecting after each: the pool's kept selection is extended, or made again when it cannot be. */
+const SELECTING: Profile = { add: 0.85, drop: 0.03, mine: 0.05, revalidate: 0.02, snapshot: 0.03, blockGasLimits: [10n ** 9n], selectEveryStep: true }
+
 function runRandom(order: MempoolOrder, seed: number, senderCount: number, steps: number, profile: Profile = BALANCED): void {
   const rand = random(seed)
   const int = (n: number) => Math.floor(rand() * n)
@@ -678,6 +691,8 @@ function runRandom(order: MempoolOrder, seed: number, senderCount: number, steps
   const saved: { snapshot: MempoolSnapshot; model: Model; chain: Map<Hex, bigint> }[] = []
   const hashes = (txs: readonly PooledTx[]) => txs.map((t) => t.hash)
   const where = (step: number, what: string) => `seed ${seed}, step ${step}: ${what}`
+  // The settings of the pending block, for selectEveryStep: a base fee, a gas limit some pools outgrow, a minimum price.
+  const pendingBlock = [pick([0n, 5n, 12n]), pick([400_000n, 10n ** 9n]), pick([0n, 0n, 4n])] as const
 
   const randomFees = (): Fees => {
     if (rand() < 0.4) return { price: BigInt(int(30)) }
@@ -750,6 +765,10 @@ function runRandom(order: MempoolOrder, seed: number, senderCount: number, steps
       chain = new Map(back.chain)
     }
 
+    if (profile.selectEveryStep === true) {
+      const [baseFee, gasLimit, minGasPrice] = pendingBlock
+      expect(hashes(pool.select(baseFee, gasLimit, minGasPrice)), where(step, "select after the step")).to.deep.equal(hashes(model.select(baseFee, gasLimit, minGasPrice)))
+    }
     expect(hashes(pool.pending()), where(step, "pending")).to.deep.equal(hashes(model.pending()))
     expect(hashes(pool.queued()), where(step, "queued")).to.deep.equal(hashes(model.queued()))
     expect(pool.size(), where(step, "size")).to.equal(model.entries.length)
