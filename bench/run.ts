@@ -18,7 +18,7 @@
 import { existsSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus, totalmem } from "node:os"
 
-import { measureCeiling, type CeilingResult } from "./ceiling.js"
+import { CEILING_WORKLOADS, measureCeiling, type CeilingResult, type CeilingWorkload } from "./ceiling.js"
 import { benchEngine, type EngineRow } from "./engine.js"
 import { benchRpc, SEND_METHODS, type RpcRow } from "./rpc.js"
 
@@ -110,7 +110,7 @@ const runRpc = args.rpc && (args.only === undefined || "rpc".includes(args.only)
 const engineRounds = args.rounds ?? 5
 const rpcRounds = args.rounds ?? 3
 let rows: EngineRow[] = []
-let ceiling: CeilingResult | undefined
+const ceilings: CeilingResult[] = []
 if (runEngine) {
   console.log(`hardhat-pevm engine benchmark: ${args.txs} transactions a block, ${args.workers} workers, ${engineRounds} rounds; ${machine}`)
   rows = await benchEngine({
@@ -131,14 +131,20 @@ if (runEngine) {
   console.log(table(rows, args.workers))
   if (rows.some((r) => r.fellBack !== undefined)) console.log("* ran sequentially: " + rows.filter((r) => r.fellBack).map((r) => r.fellBack).join("; "))
   if (args.only === undefined || "ceiling".includes(args.only)) {
-    ceiling = await measureCeiling(args.workers, args.txs, engineRounds, (line) => {
-      if (tty) process.stdout.write(`\r${line}\x1b[K`)
-    })
-    if (tty) process.stdout.write("\r\x1b[K")
-    console.log(
-      `machine ceiling: the ERC-20 block run sequentially in ${ceiling.threads} threads at once, with no coordination, gives ` +
-        `${ceiling.speedup.toFixed(2)}x the throughput of one thread (${ceiling.aloneMs.toFixed(0)} ms a block alone, ${ceiling.togetherMs.toFixed(0)} ms together): no executor can beat it here`,
-    )
+    for (const workload of Object.keys(CEILING_WORKLOADS) as CeilingWorkload[]) {
+      const ceiling = await measureCeiling(workload, args.workers, args.txs, engineRounds, (line) => {
+        if (tty) process.stdout.write(`\r${line}\x1b[K`)
+      })
+      ceilings.push(ceiling)
+      if (tty) process.stdout.write("\r\x1b[K")
+      const row = rows.find((r) => r.workload === workload)
+      const share = row !== undefined ? `; the engine's ${row.speedup.toFixed(2)}x above is ${((100 * row.speedup) / ceiling.speedup).toFixed(0)}% of it` : ""
+      console.log(
+        `machine ceiling, ${workload}: the block run sequentially in ${ceiling.threads} threads at once, with no coordination, gives ` +
+          `${ceiling.speedup.toFixed(2)}x the throughput of one thread (${ceiling.aloneMs.toFixed(0)} ms a block alone, ${ceiling.togetherMs.toFixed(0)} ms together)${share}`,
+      )
+    }
+    console.log("no executor can beat the machine ceiling here: the threads share the cores' resources")
   }
 }
 let rpcRows: RpcRow[] = []
@@ -175,7 +181,7 @@ if (args.json !== undefined) {
         txs: args.txs,
         rounds: engineRounds,
         rows,
-        ...(ceiling !== undefined ? { ceiling } : {}),
+        ...(ceilings.length > 0 ? { ceilings } : {}),
         ...(runRpc ? { rpc: { rounds: rpcRounds, sends: SEND_METHODS, rows: rpcRows } } : {}),
       },
       null,
