@@ -109,6 +109,27 @@ export function intrinsicGasOf(request: CallRequest, common: TypedTransaction["c
   return transactionFor(request, common, chainId).getIntrinsicGas()
 }
 
+/** EIP-2200: an SSTORE with this much gas left, or less, fails. */
+const SSTORE_SENTRY = 2300n
+
+/**
+ * Whether running the request of `outcome` (a successful run with `watchGas`
+ * and gas limit `cap`) with the smaller limit `limit` must take the same path
+ * and succeed, so that it need not be run. With less gas, every step sees
+ * `cap - limit` less gas left and nothing else changes, unless the run read the
+ * gas left, passed a share of it on, or read a balance (the sender pays for the
+ * whole limit first): GAS, calls, creates, BALANCE... (`sensitive`); so the
+ * run is the same when `limit` covers all it spent (no refund: the gas used is
+ * what it spent, or the EIP-7623 floor above it) and every SSTORE still has more
+ * than 2300 gas left.
+ */
+export function sufficesAt(outcome: TxOutcome, cap: bigint, limit: bigint): boolean {
+  const watch = outcome.gasWatch
+  if (watch === undefined || watch.sensitive || watch.refund !== 0n) return false
+  if (!outcome.valid || outcome.status !== 1 || outcome.internalOutOfGas === true || limit < outcome.gasUsed || limit > cap) return false
+  return watch.minGasLeftAtSstore === undefined || watch.minGasLeftAtSstore - (cap - limit) > SSTORE_SENTRY
+}
+
 /**
  * Executes a request on top of `context.state` in the block `context.header`.
  * Nothing is committed; the outcome lists the writes it would make.

@@ -50,6 +50,8 @@ export interface TxOutcome {
   readonly trace?: TxTrace
   /** An inner call frame ran out of gas, though the transaction may have succeeded (EDR's estimation rule). */
   readonly internalOutOfGas?: boolean
+  /** With RunOptions.watchGas. */
+  readonly gasWatch?: GasWatch
 }
 
 export type RawLog = readonly [address: Uint8Array, topics: readonly Uint8Array[], data: Uint8Array]
@@ -128,6 +130,50 @@ export interface RunOptions {
   readonly onStep?: (step: InterpreterStep) => void
   /** Record call frames and slot-hash preimages (`TxTrace`). */
   readonly trace?: boolean
+  /** Note what would make the run depend on its gas limit (`TxOutcome.gasWatch`; eth_estimateGas). */
+  readonly watchGas?: boolean
+}
+
+/**
+ * What a run did that depends on how much gas it had, besides running out:
+ * see `sufficesAt` in call.ts, which decides from it whether a smaller gas
+ * limit must give the same run.
+ */
+export interface GasWatch {
+  /** It ran an opcode whose effect may depend on the gas limit (GAS_SENSITIVE_OPCODES), or the watch was unavailable. */
+  readonly sensitive: boolean
+  /** The least gas left when an SSTORE was priced (EIP-2200 fails an SSTORE with 2300 or less). */
+  readonly minGasLeftAtSstore?: bigint
+  /** Gas refunded at the end (clearing storage): the run spent more than it was charged. */
+  readonly refund: bigint
+}
+
+/**
+ * Opcodes whose effect may depend on the gas limit: GAS reads the gas left; calls and creates
+ * pass on 63/64 of it; and the sender pays for the whole limit before the run, so a balance
+ * (BALANCE, SELFBALANCE, SELFDESTRUCT's transfer) can differ with it.
+ */
+const GAS_SENSITIVE_OPCODES = new Set([
+  "GAS",
+  "BALANCE",
+  "SELFBALANCE",
+  "SELFDESTRUCT",
+  "CALL",
+  "CALLCODE",
+  "DELEGATECALL",
+  "STATICCALL",
+  "CREATE",
+  "CREATE2",
+  "EXTCALL",
+  "EXTDELEGATECALL",
+  "EXTSTATICCALL",
+  "EOFCREATE",
+])
+
+interface OpcodeEntry {
+  readonly opcodeInfo: { readonly name: string; readonly dynamicGas: boolean }
+  opHandler: (...args: unknown[]) => unknown
+  gasHandler?: (runState: { interpreter: { getGasLeft(): bigint } }, gas: bigint, common: Common) => Promise<bigint> | bigint
 }
 
 /** Collects a transaction's TxTrace while it runs. */
@@ -191,6 +237,56 @@ export class BlockVm {
   /** Skip EIP-3607 for senders with code (ChainConfig.allowSendersWithCode). */
   private allowSendersWithCode = false
 
+  /** What the running transaction did that depends on its gas, while RunOptions.watchGas asks. */
+  private watch: { sensitive: boolean; minGasLeftAtSstore: bigint | undefined } | undefined
+  /** Whether the EVM's opcode table could be instrumented for the watch (see watchOpcodes). */
+  private watchable = false
+
+  /**
+   * Wraps the handlers of SSTORE and of the gas-sensitive opcodes in the EVM's opcode table
+   * (an ethereumjs internal; the jump analysis cache holds the same entry objects, so they are
+   * changed in place). They note into `watch` only while a run asks for it. When the table is
+   * not as expected, runs that ask are reported sensitive, so nothing is ever skipped wrongly.
+   */
+  private watchOpcodes(evm: EVM): void {
+    const table = (evm as unknown as { _opcodeMap?: (OpcodeEntry | undefined)[] })._opcodeMap
+    if (!Array.isArray(table)) return
+    let sstore = false
+    let sensitive = 0
+    for (const entry of new Set(table)) {
+      if (entry === undefined) continue
+      const name = entry.opcodeInfo.name
+      if (name === "SSTORE" && entry.gasHandler !== undefined) {
+        const price = entry.gasHandler
+        entry.gasHandler = (runState, gas, common) => {
+          const watch = this.watch
+          if (watch !== undefined) {
+            const left = runState.interpreter.getGasLeft()
+            if (watch.minGasLeftAtSstore === undefined || left < watch.minGasLeftAtSstore) watch.minGasLeftAtSstore = left
+          }
+          return price(runState, gas, common)
+        }
+        sstore = true
+      } else if (GAS_SENSITIVE_OPCODES.has(name)) {
+        const run = entry.opHandler
+        entry.opHandler = (...args: unknown[]) => {
+          if (this.watch !== undefined) this.watch.sensitive = true
+          return run(...args)
+        }
+        if (entry.gasHandler !== undefined) {
+          // Calls price the gas they pass on before running: a failure there is gas-dependent too.
+          const price = entry.gasHandler
+          entry.gasHandler = (runState, gas, common) => {
+            if (this.watch !== undefined) this.watch.sensitive = true
+            return price(runState, gas, common)
+          }
+        }
+        sensitive++
+      }
+    }
+    this.watchable = sstore && sensitive >= 10
+  }
+
   private constructor(
     readonly common: Common,
     readonly vm: VM,
@@ -250,6 +346,7 @@ export class BlockVm {
     }
     instance = new BlockVm(common, vm, view, blockHashes)
     instance.allowSendersWithCode = options.allowSendersWithCode === true
+    instance.watchOpcodes(evm)
     return instance
   }
 
@@ -287,6 +384,7 @@ export class BlockVm {
     this.consoleLogs = []
     this.outOfGasExits = 0
     this.tracer = options.trace === true ? new TraceRecorder() : undefined
+    this.watch = options.watchGas === true ? { sensitive: !this.watchable, minGasLeftAtSstore: undefined } : undefined
     const evm = this.vm.evm as EVM
     // An execution aborted by Block-STM leaves the EVM's journal and transient storage mid-transaction.
     evm.journal.cleanJournal()
@@ -309,6 +407,8 @@ export class BlockVm {
       } finally {
         if (options.onStep !== undefined) evm.events.off("step", options.onStep)
       }
+      const watch = this.watch
+      this.watch = undefined
       if (view.abortedBy !== undefined) throw new DependencyAbort(view.abortedBy)
       const access = view.finish()
       const exec = result.execResult
@@ -332,8 +432,18 @@ export class BlockVm {
         ...(this.consoleLogs.length > 0 ? { consoleLogs: this.consoleLogs } : {}),
         ...(this.tracer !== undefined ? { trace: this.tracer.finish() } : {}),
         ...(this.outOfGasExits > (OUT_OF_GAS.has(exec.exceptionError?.error ?? "") ? 1 : 0) ? { internalOutOfGas: true } : {}),
+        ...(watch !== undefined
+          ? {
+              gasWatch: {
+                sensitive: watch.sensitive,
+                refund: result.gasRefund,
+                ...(watch.minGasLeftAtSstore !== undefined ? { minGasLeftAtSstore: watch.minGasLeftAtSstore } : {}),
+              },
+            }
+          : {}),
       }
     } catch (error) {
+      this.watch = undefined
       if (view.abortedBy !== undefined) throw new DependencyAbort(view.abortedBy)
       if (error instanceof DependencyAbort || !isEthereumJsError(error)) throw error
       const access = view.finish()

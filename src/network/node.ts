@@ -28,6 +28,7 @@ import {
   orderedTrieRoot,
   replayTransaction,
   stateTrieOf,
+  sufficesAt,
   type AccountChange,
   type BlockInput,
   type BlockResult,
@@ -919,7 +920,7 @@ export class Node {
     // Estimates are for the block after `number`, as the transaction would be mined.
     const at = { ...(state !== undefined ? { state } : {}), next: true }
     const cap = request.gasLimit ?? this.defaultTransactionGasLimit
-    const first = await this.call({ ...request, gasLimit: cap }, number, {}, at)
+    const first = await this.call({ ...request, gasLimit: cap }, number, { watchGas: true }, at)
     if (!first.valid) throw new InvalidInputError(invalidCallMessage(first.invalidReason))
     if (first.status === 0) throw executionError(first.error ?? "revert", toData(first.returnValue), undefined, this.config.describeCustomError)
     const succeeds = async (gasLimit: bigint): Promise<boolean> => {
@@ -928,7 +929,8 @@ export class Node {
     }
     // The gas used includes the intrinsic gas; only a request that ran no code can use exactly that.
     const initial = first.gasUsed > intrinsicUpperBound(request) ? first.gasUsed : maxBig(first.gasUsed, intrinsicGasOf({ ...request, gasLimit: cap }, this.common, this.chain.chainId) + 1n)
-    if (await succeeds(initial)) return initial
+    // Most requests are certain to succeed with what they used (no refund, no GAS, no calls): no second run.
+    if (sufficesAt(first, cap, initial) || (await succeeds(initial))) return initial
     let low = initial
     let high = cap
     for (let step = 0; step < 20 && high - low > estimateMargin(low); step++) {
