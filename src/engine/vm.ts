@@ -346,7 +346,8 @@ export class BlockVm {
     }
     instance = new BlockVm(common, vm, view, blockHashes)
     instance.allowSendersWithCode = options.allowSendersWithCode === true
-    instance.watchOpcodes(evm)
+    // EIP-8037's state-gas reservoir changes what the gas left means: no watch there.
+    if (!common.isActivatedEIP(8037)) instance.watchOpcodes(evm)
     return instance
   }
 
