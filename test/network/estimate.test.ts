@@ -10,6 +10,7 @@ import { expect } from "chai"
 
 import { sufficesAt, type CallRequest, type Hex, type TxOutcome } from "../../src/engine/index.js"
 import { PevmProvider } from "../../src/network/provider.js"
+import { Rng } from "../fixtures/randomBlocks.js"
 import { A0, A1, caller, hexOf, type Call } from "./probe.js"
 
 /** The node's cap for a request's gas (EIP-7825 under Osaka). */
@@ -23,17 +24,6 @@ function code(...parts: (number | string)[]): string {
 }
 
 const OP = { STOP: 0x00, POP: 0x50, MSTORE: 0x52, SLOAD: 0x54, SSTORE: 0x55, GAS: 0x5a, LOG0: 0xa0, KECCAK: 0x20, CALLER: 0x33, BALANCE: 0x31, CALL: 0xf1, PUSH1: 0x60, PUSH2: 0x61 }
-
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe("network: eth_estimateGas skips its second run only when the first proves it", function () {
   let provider: PevmProvider
@@ -99,34 +89,33 @@ describe("network: eth_estimateGas skips its second run only when the first prov
   })
 
   it("holds over random straight-line programs of SSTORE, SLOAD, LOG0, MSTORE and KECCAK256 (200 programs)", async function () {
-    const rand = random(7)
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T
+    const rng = new Rng(7)
     const byte = (n: number) => n.toString(16).padStart(2, "0")
     let claimed = 0
     for (let program = 0; program < 200; program++) {
       const parts: (number | string)[] = []
-      for (let step = 0, steps = 1 + Math.floor(rand() * 6); step < steps; step++) {
-        const slot = byte(Math.floor(rand() * 3))
-        switch (pick(["store", "store", "load", "log", "mstore", "keccak"])) {
+      for (let step = 0, steps = 1 + rng.int(6); step < steps; step++) {
+        const slot = byte(rng.int(3))
+        switch (rng.pick(["store", "store", "load", "log", "mstore", "keccak"])) {
           case "store":
-            parts.push(OP.PUSH1, byte(pick([0, 0, 1, 2, 200])), OP.PUSH1, slot, OP.SSTORE)
+            parts.push(OP.PUSH1, byte(rng.pick([0, 0, 1, 2, 200])), OP.PUSH1, slot, OP.SSTORE)
             break
           case "load":
             parts.push(OP.PUSH1, slot, OP.SLOAD, OP.POP)
             break
           case "log":
-            parts.push(OP.PUSH1, byte(Math.floor(rand() * 64)), OP.PUSH1, "00", OP.LOG0)
+            parts.push(OP.PUSH1, byte(rng.int(64)), OP.PUSH1, "00", OP.LOG0)
             break
           case "mstore":
-            parts.push(OP.PUSH1, "01", OP.PUSH1, byte(Math.floor(rand() * 128)), OP.MSTORE)
+            parts.push(OP.PUSH1, "01", OP.PUSH1, byte(rng.int(128)), OP.MSTORE)
             break
           default:
-            parts.push(OP.PUSH1, byte(Math.floor(rand() * 96)), OP.PUSH1, "00", OP.KECCAK, OP.POP)
+            parts.push(OP.PUSH1, byte(rng.int(96)), OP.PUSH1, "00", OP.KECCAK, OP.POP)
         }
       }
       parts.push(OP.STOP)
       await setCode(TARGET, code(...parts))
-      for (const slot of ["0x0", "0x1", "0x2"]) await call("hardhat_setStorageAt", [TARGET, slot, `0x${(rand() < 0.5 ? 0 : 1 + Math.floor(rand() * 3)).toString(16).padStart(64, "0")}`])
+      for (const slot of ["0x0", "0x1", "0x2"]) await call("hardhat_setStorageAt", [TARGET, slot, `0x${(rng.next() < 0.5 ? 0 : 1 + rng.int(3)).toString(16).padStart(64, "0")}`])
       if (await claims(request(TARGET))) claimed++
     }
     // The shortcut must fire for most of them, or it saves nothing; and not for all (refunds, no-op stores at the end).
