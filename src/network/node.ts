@@ -79,6 +79,13 @@ export interface TransactionRequest extends Omit<CallRequest, "gasLimit"> {
   readonly type?: number
 }
 
+/** The transactions a block run included, with their results, in block order. */
+function includedOf(transactions: readonly TxInput[], result: BlockResult): MinedTransaction[] {
+  const included: MinedTransaction[] = []
+  for (const tx of result.transactions) if (tx.included) included.push({ raw: (transactions[tx.index] as TxInput).raw, sender: tx.sender, result: tx })
+  return included
+}
+
 export class Node {
   readonly config: NodeConfig
   readonly chain: ChainConfig
@@ -236,17 +243,23 @@ export class Node {
     this.nextTimestamp = timestamp
   }
 
-  private timestampForNextBlock(): bigint {
+  /** The next block's timestamp, without using up a timestamp set for it. */
+  private peekNextTimestamp(): bigint {
+    if (this.nextTimestamp !== undefined) return this.nextTimestamp
     const parent = this.latest.header.timestamp
-    if (this.nextTimestamp !== undefined) {
-      const timestamp = this.nextTimestamp
-      this.nextTimestamp = undefined
-      this.timeOffset = timestamp - BigInt(Math.floor(Date.now() / 1000))
-      return timestamp
-    }
     const now = this.now()
     if (now > parent) return now
     return this.config.allowBlocksWithSameTimestamp ? parent : parent + 1n
+  }
+
+  /** The next block's timestamp; a timestamp set for it is used up, and the clock follows it. */
+  private timestampForNextBlock(): bigint {
+    const timestamp = this.peekNextTimestamp()
+    if (this.nextTimestamp !== undefined) {
+      this.nextTimestamp = undefined
+      this.timeOffset = timestamp - BigInt(Math.floor(Date.now() / 1000))
+    }
+    return timestamp
   }
 
   // --- fees -----------------------------------------------------------------------------
@@ -558,14 +571,35 @@ export class Node {
     return [this.state.position, this.blocks.length, this.nextTimestamp, this.nextBaseFee, this.nextPrevRandao, this.coinbase, this.blockGasLimit]
   }
 
-  /** The environment of the block mining would make now, with these transactions. */
-  private pendingInput(transactions: TxInput[]): BlockInput {
+  /** The header of a block run from `input`, given its result and post-state root. */
+  private headerOf(input: BlockInput, result: BlockResult, included: readonly MinedTransaction[], stateRoot: Hex): BlockHeader {
+    const common = this.common
+    const { number, timestamp, coinbase, gasLimit, baseFeePerGas, mixHash, parentHash, parentBeaconBlockRoot, excessBlobGas } = input.header
+    return buildHeader(common, {
+      parentHash: hexToBytes(parentHash as Hex),
+      coinbase: hexToBytes(coinbase),
+      stateRoot: hexToBytes(stateRoot),
+      transactionsTrie: orderedTrieRoot(included.map((tx) => tx.raw)),
+      receiptTrie: hexToBytes(result.receiptsRoot ?? EMPTY_TRIE_ROOT),
+      logsBloom: hexToBytes(result.logsBloom),
+      number,
+      gasLimit,
+      gasUsed: result.gasUsed,
+      timestamp,
+      mixHash: hexToBytes(mixHash as Hex),
+      ...(baseFeePerGas !== undefined ? { baseFeePerGas } : {}),
+      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT) } : {}),
+      ...(common.isActivatedEIP(4844) ? { blobGasUsed: included.reduce((sum, tx) => sum + (tx.result.blobGasUsed ?? 0n), 0n), excessBlobGas: excessBlobGas ?? 0n } : {}),
+      ...(parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: hexToBytes(parentBeaconBlockRoot) } : {}),
+      ...(common.isActivatedEIP(7685) ? { requestsHash: hexToBytes(result.requestsHash ?? EMPTY_REQUESTS_HASH) } : {}),
+    })
+  }
+
+  /** The environment of the block mining would make now (at `timestamp`), with these transactions. */
+  private nextBlockInput(transactions: TxInput[], timestamp = this.peekNextTimestamp()): BlockInput {
     const parent = this.latest
     const common = this.common
     const number = parent.number + 1n
-    const now = this.now()
-    const timestamp =
-      this.nextTimestamp ?? (now > parent.header.timestamp ? now : this.config.allowBlocksWithSameTimestamp ? parent.header.timestamp : parent.header.timestamp + 1n)
     const baseFee = this.nextBlockBaseFee()
     const prevRandao = this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
     const blockHashes = new Map<bigint, Hex>()
@@ -599,38 +633,15 @@ export class Node {
     const key = [this.mempool.snapshot(), ...this.pendingBase()]
     const cached = this.pendingCache
     if (cached !== undefined && cached.key.every((v, i) => v === key[i])) return cached.value
-    const parent = this.latest
-    const common = this.common
     const selected = this.mempool.select(this.nextBlockBaseFee() ?? 0n, this.blockGasLimit, this.config.minGasPrice)
     const transactions: TxInput[] = selected.map((tx) => ({ raw: tx.raw, sender: tx.sender }))
-    const input = this.pendingInput(transactions)
-    const { number, timestamp, baseFeePerGas: baseFee, mixHash: prevRandao, parentBeaconBlockRoot, excessBlobGas } = input.header
+    const input = this.nextBlockInput(transactions)
     const result = await executeBlock(this.state.head, input, { mode: "sequential", chain: this.chain, recordAccess: false, trace: false, invalidTransactions: "exclude" })
-    const included: MinedTransaction[] = []
-    for (const tx of result.transactions) {
-      const source = transactions[tx.index] as TxInput
-      if (tx.included) included.push({ raw: source.raw, sender: tx.sender, result: tx })
-    }
-    const header = buildHeader(common, {
-      parentHash: hexToBytes(parent.hash),
-      coinbase: hexToBytes(this.coinbase),
-      stateRoot: hexToBytes(stateTrieOf(this.state.head).apply(result.stateDiff).root),
-      transactionsTrie: orderedTrieRoot(included.map((tx) => tx.raw)),
-      receiptTrie: hexToBytes(result.receiptsRoot ?? EMPTY_TRIE_ROOT),
-      logsBloom: hexToBytes(result.logsBloom),
-      number,
-      gasLimit: this.blockGasLimit,
-      gasUsed: result.gasUsed,
-      timestamp,
-      mixHash: hexToBytes(prevRandao as Hex),
-      ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
-      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT) } : {}),
-      ...(common.isActivatedEIP(4844) ? { blobGasUsed: included.reduce((sum, tx) => sum + (tx.result.blobGasUsed ?? 0n), 0n), excessBlobGas: excessBlobGas ?? 0n } : {}),
-      ...(parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: hexToBytes(parentBeaconBlockRoot) } : {}),
-      ...(common.isActivatedEIP(7685) ? { requestsHash: hexToBytes(result.requestsHash ?? EMPTY_REQUESTS_HASH) } : {}),
-    })
+    const included = includedOf(transactions, result)
+    const header = this.headerOf(input, result, included, stateTrieOf(this.state.head).apply(result.stateDiff).root)
+    const common = this.common
     const block: MinedBlock = {
-      number,
+      number: input.header.number,
       hash: toData(header.hash()),
       header,
       transactions: included,
@@ -678,7 +689,7 @@ export class Node {
     const fresh = selected.slice(extended ? run.hashes.length : 0).map((tx) => ({ raw: tx.raw, sender: tx.sender }))
     // The new transactions run in the same block environment, after the ones already run: the
     // block's system calls run again on top, and write what they wrote before.
-    const input = extended ? { ...run.input, transactions: fresh } : this.pendingInput(fresh)
+    const input = extended ? { ...run.input, transactions: fresh } : this.nextBlockInput(fresh)
     const from = extended ? run.state : this.state.head
     const result = await executeSequential(from, input, this.chain, { recordAccess: false, trace: false, invalidTransactions: "exclude", stateRoot: false })
     if (extended && !mergeDiffInto(run.diff, result.stateDiff)) {
@@ -707,63 +718,17 @@ export class Node {
   }
 
   private async mineBlock(transactions: TxInput[]): Promise<MinedBlock> {
-    const parent = this.latest
-    const common = this.common
-    const number = parent.number + 1n
-    const timestamp = this.timestampForNextBlock()
-    const baseFee = this.nextBlockBaseFee()
+    const input = this.nextBlockInput(transactions, this.timestampForNextBlock())
+    // A base fee or PREVRANDAO set for the next block is for this one only.
     this.nextBaseFee = undefined
-    const prevRandao = this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
     this.nextPrevRandao = undefined
-    const blockHashes = new Map<bigint, Hex>()
-    for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
-    const parentBeaconBlockRoot = toData(keccak256(hexToBytes(parent.hash)))
-    const input: BlockInput = {
-      header: {
-        number,
-        timestamp,
-        coinbase: this.coinbase,
-        gasLimit: this.blockGasLimit,
-        ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
-        mixHash: prevRandao,
-        parentHash: parent.hash,
-        ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot } : {}),
-        ...(common.isActivatedEIP(4844) ? { excessBlobGas: parent.header.calcNextExcessBlobGas(parent.header.common) } : {}),
-      },
-      transactions,
-      withdrawals: [],
-      blockHashes,
-    }
     const result = await this.execute(input)
     const parentStatePosition = this.state.position
     this.state.apply(result.stateDiff)
-
-    const included: MinedTransaction[] = []
+    const included = includedOf(transactions, result)
     this.lastExcluded = new Map()
-    for (const tx of result.transactions) {
-      const source = transactions[tx.index] as TxInput
-      if (tx.included) included.push({ raw: source.raw, sender: tx.sender, result: tx })
-      else this.lastExcluded.set(tx.hash, tx.invalidReason)
-    }
-    const blobGasUsed = included.reduce((sum, tx) => sum + (tx.result.blobGasUsed ?? 0n), 0n)
-    const header = buildHeader(common, {
-      parentHash: hexToBytes(parent.hash),
-      coinbase: hexToBytes(this.coinbase),
-      stateRoot: hexToBytes(this.state.stateRoot()),
-      transactionsTrie: orderedTrieRoot(included.map((tx) => tx.raw)),
-      receiptTrie: hexToBytes(result.receiptsRoot ?? EMPTY_TRIE_ROOT),
-      logsBloom: hexToBytes(result.logsBloom),
-      number,
-      gasLimit: this.blockGasLimit,
-      gasUsed: result.gasUsed,
-      timestamp,
-      mixHash: hexToBytes(prevRandao),
-      ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
-      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: hexToBytes(EMPTY_TRIE_ROOT) } : {}),
-      ...(common.isActivatedEIP(4844) ? { blobGasUsed, excessBlobGas: input.header.excessBlobGas ?? 0n } : {}),
-      ...(common.isActivatedEIP(4788) ? { parentBeaconBlockRoot: hexToBytes(parentBeaconBlockRoot) } : {}),
-      ...(common.isActivatedEIP(7685) ? { requestsHash: hexToBytes(result.requestsHash ?? EMPTY_REQUESTS_HASH) } : {}),
-    })
+    for (const tx of result.transactions) if (!tx.included) this.lastExcluded.set(tx.hash, tx.invalidReason)
+    const header = this.headerOf(input, result, included, this.state.stateRoot())
     const block = this.storeBlock(header, included, parentStatePosition)
     this.afterBlock(block, result)
     return block
