@@ -298,6 +298,15 @@ export interface TransactionFields {
   readonly authorizationList?: readonly AuthorizationTuple[]
 }
 
+/**
+ * r and s of the fake signature EDR gives an impersonated sender's transactions: the address;
+ * r = s = 0 would read as unsigned, so the zero address gets 2^160 (no address has it).
+ */
+export function fakeSignatureValue(sender: Hex): bigint {
+  const address = bytesToBigInt(hexAddress(sender, "impersonated address"))
+  return address === 0n ? 1n << 160n : address
+}
+
 /** Who signs: a local account, or an impersonated address that gets a fake signature. */
 export type TransactionSigner = Pick<LocalAccount, "privateKey"> | { readonly impersonated: Hex }
 
@@ -365,9 +374,7 @@ export function signTransaction(common: Common, fields: TransactionFields, signe
   }
   const tx = createTx(txData(fields), { common, freeze: false })
   if ("impersonated" in signer) {
-    // r = s = 0 would read as unsigned, so the zero address gets 2^160 (no address has it).
-    const address = bytesToBigInt(hexAddress(signer.impersonated, "impersonated address"))
-    const fake = bigIntToUnpaddedBytes(address === 0n ? 1n << 160n : address)
+    const fake = bigIntToUnpaddedBytes(fakeSignatureValue(signer.impersonated))
     return tx.addSignature(1n, fake, fake, true).serialize()
   }
   const signature = signDigest(tx.getHashedMessageToSign(), signer.privateKey)

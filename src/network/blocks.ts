@@ -11,6 +11,7 @@ import { RLP } from "@ethereumjs/rlp"
 import { createTxFromRLP } from "@ethereumjs/tx"
 
 import type { Hex, Log, TxResult } from "../engine/types.js"
+import { fakeSignatureValue } from "./accounts.js"
 import { toData, toQuantity } from "./values.js"
 
 export interface MinedTransaction {
@@ -85,14 +86,12 @@ export function formatBlock(block: MinedBlock, fullTransactions: boolean, common
   }
 }
 
-/** A transaction as eth_getTransactionByHash returns it; `block` undefined while pending. */
 /** Whether r and s are the fake signature of an impersonated sender (see signTransaction). */
 function isFakeSignature(r: unknown, s: unknown, sender: Hex): boolean {
-  if (typeof r !== "string" || r !== s) return false
-  const value = BigInt(r)
-  return value === BigInt(sender) || value === 1n << 160n
+  return typeof r === "string" && r === s && BigInt(r) === fakeSignatureValue(sender)
 }
 
+/** A transaction as eth_getTransactionByHash returns it; `block` undefined while pending. */
 export function formatTransaction(
   tx: { readonly raw: Uint8Array; readonly sender: Hex; readonly result?: TxResult },
   block: MinedBlock | undefined,

@@ -8,8 +8,7 @@
  * - the state root, kept incrementally by the engine's `StateTrie`.
  */
 import { Field, type KeyRef } from "../engine/keys.js"
-import { stateTrieOf, WorldState, type StateDiff, type StateReader } from "../engine/index.js"
-import type { AccountChange, Hex } from "../engine/index.js"
+import { stateTrieOf, WorldState, type AccountChange, type Hex, type StateDiff, type StateReader } from "../engine/index.js"
 
 export class ChainState {
   readonly head = new WorldState()

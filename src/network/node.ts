@@ -36,7 +36,6 @@ import {
   type ChainConfig,
   type Hex,
   type RunOptions,
-  type StateDiff,
   type StateReader,
   type TxInput,
 } from "../engine/index.js"
@@ -595,13 +594,18 @@ export class Node {
     })
   }
 
+  /** PREVRANDAO of block `number` if it is mined next: the one set for it, else derived from the instance. */
+  private prevRandaoFor(number: bigint): Hex {
+    return this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
+  }
+
   /** The environment of the block mining would make now (at `timestamp`), with these transactions. */
   private nextBlockInput(transactions: TxInput[], timestamp = this.peekNextTimestamp()): BlockInput {
     const parent = this.latest
     const common = this.common
     const number = parent.number + 1n
     const baseFee = this.nextBlockBaseFee()
-    const prevRandao = this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
+    const prevRandao = this.prevRandaoFor(number)
     const blockHashes = new Map<bigint, Hex>()
     for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
     const parentBeaconBlockRoot = toData(keccak256(hexToBytes(parent.hash)))
@@ -700,7 +704,7 @@ export class Node {
     // Extended: the old pending state's diff now holds the new transactions too (requests run one
     // at a time, so nobody is still reading the old one).
     const diff = extended ? run.diff : new Map(result.stateDiff)
-    const state = diff.size === 0 ? this.state.head : extended && run.state !== this.state.head ? run.state : new PendingState(this.state.head, diff)
+    const state = diff.size === 0 ? this.state.head : new PendingState(this.state.head, diff)
     this.pendingRun = { base, input, hashes: selected.map((tx) => tx.hash), diff, state }
     return state
   }
@@ -850,7 +854,7 @@ export class Node {
           coinbase: this.coinbase,
           gasLimit: this.blockGasLimit,
           ...(london ? { baseFeePerGas: 0n } : {}),
-          mixHash: this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${(block.number + 1n).toString(16).padStart(16, "0")}`))),
+          mixHash: this.prevRandaoFor(block.number + 1n),
           parentHash: block.hash,
           ...(this.common.isActivatedEIP(4844) ? { excessBlobGas: block.header.calcNextExcessBlobGas(block.header.common) } : {}),
         }
