@@ -172,7 +172,7 @@ const GAS_SENSITIVE_OPCODES = new Set([
 
 interface OpcodeEntry {
   readonly opcodeInfo: { readonly name: string; readonly dynamicGas: boolean }
-  opHandler: (...args: unknown[]) => unknown
+  opHandler: (runState: unknown, common: Common) => unknown
   gasHandler?: (runState: { interpreter: { getGasLeft(): bigint } }, gas: bigint, common: Common) => Promise<bigint> | bigint
 }
 
@@ -269,9 +269,9 @@ export class BlockVm {
         sstore = true
       } else if (GAS_SENSITIVE_OPCODES.has(name)) {
         const run = entry.opHandler
-        entry.opHandler = (...args: unknown[]) => {
+        entry.opHandler = (runState, common) => {
           if (this.watch !== undefined) this.watch.sensitive = true
-          return run(...args)
+          return run(runState, common)
         }
         if (entry.gasHandler !== undefined) {
           // Calls price the gas they pass on before running: a failure there is gas-dependent too.
