@@ -38,10 +38,28 @@ export function buildHeader(common: Common, data: HeaderData): BlockHeader {
 }
 
 /** The RLP length of the block, as `size` reports it. */
-export function blockSize(header: BlockHeader, raws: readonly Uint8Array[], withdrawals: boolean): bigint {
+function blockSize(header: BlockHeader, raws: readonly Uint8Array[], withdrawals: boolean): bigint {
   const txs = raws.map((raw) => ((raw[0] as number) >= 0xc0 ? RLP.decode(raw) : raw))
   const body = withdrawals ? [header.raw(), txs, [], []] : [header.raw(), txs, []]
   return BigInt(RLP.encode(body as never).length)
+}
+
+/** A mined (or pending) block; its `size` is worked out when first read (re-encoding costs about 25 us a block, and few ask). */
+export function minedBlock(fields: Omit<MinedBlock, "hash" | "size">): MinedBlock {
+  const { header, transactions } = fields
+  let size: bigint | undefined
+  return {
+    ...fields,
+    hash: toData(header.hash()),
+    get size(): bigint {
+      size ??= blockSize(
+        header,
+        transactions.map((t) => t.raw),
+        header.common.isActivatedEIP(4895),
+      )
+      return size
+    },
+  }
 }
 
 function headerFields(header: BlockHeader): Record<string, unknown> {

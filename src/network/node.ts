@@ -42,7 +42,7 @@ import {
 import type { TxOutcome } from "../engine/vm.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
 import { localAccounts, signTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
-import { EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, blockSize, buildHeader, type MinedBlock, type MinedTransaction } from "./blocks.js"
+import { EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, buildHeader, minedBlock, type MinedBlock, type MinedTransaction } from "./blocks.js"
 import { ChainState, PendingState, mergeDiffInto } from "./chainState.js"
 import { EIP7825_GAS_CAP, type NodeConfig } from "./config.js"
 import { formatConsoleLog } from "./consoleLog.js"
@@ -201,19 +201,8 @@ export class Node {
   }
 
   private storeBlock(header: BlockHeader, transactions: MinedTransaction[], parentStatePosition: number): MinedBlock {
-    const hash = toData(header.hash())
-    const block: MinedBlock = {
-      number: header.number,
-      hash,
-      header,
-      transactions,
-      parentStatePosition,
-      size: blockSize(
-        header,
-        transactions.map((t) => t.raw),
-        header.common.isActivatedEIP(4895),
-      ),
-    }
+    const block = minedBlock({ number: header.number, header, transactions, parentStatePosition })
+    const hash = block.hash
     this.blocks.push(block)
     this.blockNumberByHash.set(hash, header.number)
     transactions.forEach((tx, index) => this.txLocation.set(tx.result.hash, { block: header.number, index }))
@@ -594,6 +583,32 @@ export class Node {
     })
   }
 
+  /** The last map `blockHashesBefore` made: every call, estimate and mined block asks for the head's child. */
+  private recentHashes: { readonly number: bigint; readonly parentHash: Hex | undefined; readonly map: ReadonlyMap<bigint, Hex> } | undefined
+
+  /**
+   * The hashes BLOCKHASH sees from block `number`: the 256 blocks before it.
+   * Hashes chain, so a map is good for any block with the same parent; the
+   * next block's map is the last one moved along by one. Never mutated once
+   * handed out.
+   */
+  private blockHashesBefore(number: bigint): ReadonlyMap<bigint, Hex> {
+    const parentHash = this.block(number - 1n)?.hash
+    const last = this.recentHashes
+    if (last !== undefined && last.number === number && last.parentHash === parentHash) return last.map
+    let map: Map<bigint, Hex>
+    if (last !== undefined && parentHash !== undefined && last.number === number - 1n && last.parentHash === this.block(number - 2n)?.hash) {
+      map = new Map(last.map)
+      map.set(number - 1n, parentHash)
+      map.delete(number - 257n)
+    } else {
+      map = new Map()
+      for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) map.set(n, (this.block(n) as MinedBlock).hash)
+    }
+    this.recentHashes = { number, parentHash, map }
+    return map
+  }
+
   /** PREVRANDAO of block `number` if it is mined next: the one set for it, else derived from the instance. */
   private prevRandaoFor(number: bigint): Hex {
     return this.nextPrevRandao ?? toData(keccak256(hexToBytes(`${this.instanceId}${number.toString(16).padStart(16, "0")}`)))
@@ -606,8 +621,7 @@ export class Node {
     const number = parent.number + 1n
     const baseFee = this.nextBlockBaseFee()
     const prevRandao = this.prevRandaoFor(number)
-    const blockHashes = new Map<bigint, Hex>()
-    for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
+    const blockHashes = this.blockHashesBefore(number)
     const parentBeaconBlockRoot = toData(keccak256(hexToBytes(parent.hash)))
     const excessBlobGas = common.isActivatedEIP(4844) ? parent.header.calcNextExcessBlobGas(parent.header.common) : undefined
     return {
@@ -643,19 +657,7 @@ export class Node {
     const result = await executeBlock(this.state.head, input, { mode: "sequential", chain: this.chain, recordAccess: false, trace: false, invalidTransactions: "exclude" })
     const included = includedOf(transactions, result)
     const header = this.headerOf(input, result, included, stateTrieOf(this.state.head).apply(result.stateDiff).root)
-    const common = this.common
-    const block: MinedBlock = {
-      number: input.header.number,
-      hash: toData(header.hash()),
-      header,
-      transactions: included,
-      parentStatePosition: this.state.position,
-      size: blockSize(
-        header,
-        included.map((t) => t.raw),
-        common.isActivatedEIP(4895),
-      ),
-    }
+    const block = minedBlock({ number: input.header.number, header, transactions: included, parentStatePosition: this.state.position })
     const value: PendingBlock = { block, state: result.stateDiff.size === 0 ? this.state.head : new PendingState(this.state.head, result.stateDiff) }
     this.pendingCache = { key, value }
     return value
@@ -868,8 +870,7 @@ export class Node {
           parentHash: toData(block.header.parentHash),
           ...(this.common.isActivatedEIP(4844) ? { excessBlobGas: block.header.excessBlobGas ?? 0n } : {}),
         }
-    const blockHashes = new Map<bigint, Hex>()
-    for (let n = header.number - 1n; n >= 0n && n >= header.number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
+    const blockHashes = this.blockHashesBefore(header.number)
     return executeCall(
       { state: at.state ?? this.stateAt(number), header, chain: this.chain, blockHashes },
       request,
@@ -918,8 +919,7 @@ export class Node {
     if (found === undefined) throw new InvalidInputError(`Unable to find a block containing transaction ${hash}`)
     const { block, index } = found
     const parentState = this.state.at(block.parentStatePosition)
-    const blockHashes = new Map<bigint, Hex>()
-    for (let n = block.number - 1n; n >= 0n && n >= block.number - 256n; n--) blockHashes.set(n, (this.block(n) as MinedBlock).hash)
+    const blockHashes = this.blockHashesBefore(block.number)
     const input: BlockInput = {
       header: {
         number: block.number,

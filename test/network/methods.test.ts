@@ -497,6 +497,42 @@ describe("network: every JSON-RPC method", function () {
       expect(await call("eth_estimateGas", [{ from: "0x0000000000000000000000000000000000000bad", to: A1, value: "0x1", gasPrice: "0x1" }])).to.equal("0x5209")
     })
 
+    it("BLOCKHASH sees the 256 blocks before the call's block: after evm_revert, past 256 blocks, at a past block", async function () {
+      // Returns BLOCKHASH(calldata word) and NUMBER: PUSH0 CALLDATALOAD BLOCKHASH PUSH0 MSTORE NUMBER PUSH1 32 MSTORE PUSH1 64 PUSH0 RETURN.
+      await call("hardhat_setCode", [STRANGER, "0x5f35405f524360205260405ff3"])
+      const blockHash = async (n: number, tag: unknown = "latest"): Promise<[string, number]> => {
+        const out = (await call("eth_call", [{ to: STRANGER, data: `0x${n.toString(16).padStart(64, "0")}` }, tag])) as string
+        return [`0x${out.slice(2, 66)}`, Number(`0x${out.slice(66, 130)}`)]
+      }
+      const hashOf = async (n: number) => ((await call("eth_getBlockByNumber", [hexOf(BigInt(n)), false])) as Block).hash
+      const expectSeen = async (numbers: number[], tag: unknown = "latest") => {
+        for (const n of numbers) expect((await blockHash(n, tag))[0], `BLOCKHASH(${n}) at ${String(tag)}`).to.equal(await hashOf(n))
+      }
+      await call("hardhat_mine", ["0x3"])
+      expect(await blockHash(3)).to.deep.equal([ZERO_WORD, 3])
+      await expectSeen([0, 1, 2])
+
+      const snapshot = await call("evm_snapshot")
+      await call("hardhat_mine", ["0x2"])
+      await expectSeen([3, 4])
+      const reverted = await hashOf(4)
+      expect(await call("evm_revert", [snapshot])).to.equal(true)
+      await call("evm_increaseTime", ["0x100"])
+      await call("hardhat_mine", ["0x3"])
+      expect(await hashOf(4), "block 4 was mined again, at another time").to.not.equal(reverted)
+      await expectSeen([0, 1, 2, 3, 4, 5])
+      expect(await blockHash(6)).to.deep.equal([ZERO_WORD, 6])
+
+      // At a past block, the blocks before that one.
+      expect(await blockHash(2, "0x2")).to.deep.equal([ZERO_WORD, 2])
+      await expectSeen([0, 1], "0x2")
+
+      await call("hardhat_mine", [hexOf(300n)])
+      expect((await blockHash(0))[1]).to.equal(306)
+      await expectSeen([50, 51, 200, 305])
+      expect((await blockHash(49))[0], "257 blocks back").to.equal(ZERO_WORD)
+    })
+
     it("eth_estimateGas finds the gas a transaction needs", async function () {
       // EDR's rule: never less than the intrinsic gas + 1, so a plain transfer is estimated at 21,001.
       expect(await call("eth_estimateGas", [{ from: A0, to: A1, value: "0x1" }])).to.equal("0x5209")
