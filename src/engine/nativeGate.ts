@@ -6,7 +6,8 @@
  * secp256k1 package) aborts the whole process ("terminate called after
  * throwing an instance of 'Napi::Error'"): the addon cannot throw into an
  * environment that is being torn down. Measured on Node 22: a worker looping on
- * `ecdsaRecover`, terminated, aborted the process on the first try, every try.
+ * `ecdsaRecover`, terminated mid-loop, aborted the process within 1 to about 60
+ * tries; the fault path terminates threads on every worker failure.
  *
  * So workers make native calls through this gate, one shared word: the count of
  * threads inside, or CLOSED. The main thread closes it before terminating any

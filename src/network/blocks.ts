@@ -45,11 +45,12 @@ function blockSize(header: BlockHeader, raws: readonly Uint8Array[], withdrawals
 }
 
 /** A mined (or pending) block; its `size` is worked out when first read (re-encoding costs about 25 us a block, and few ask). */
-export function minedBlock(fields: Omit<MinedBlock, "hash" | "size">): MinedBlock {
+export function minedBlock(fields: Omit<MinedBlock, "number" | "hash" | "size">): MinedBlock {
   const { header, transactions } = fields
   let size: bigint | undefined
   return {
     ...fields,
+    number: header.number,
     hash: toData(header.hash()),
     get size(): bigint {
       size ??= blockSize(

@@ -201,7 +201,7 @@ export class Node {
   }
 
   private storeBlock(header: BlockHeader, transactions: MinedTransaction[], parentStatePosition: number): MinedBlock {
-    const block = minedBlock({ number: header.number, header, transactions, parentStatePosition })
+    const block = minedBlock({ header, transactions, parentStatePosition })
     const hash = block.hash
     this.blocks.push(block)
     this.blockNumberByHash.set(hash, header.number)
@@ -657,7 +657,7 @@ export class Node {
     const result = await executeBlock(this.state.head, input, { mode: "sequential", chain: this.chain, recordAccess: false, trace: false, invalidTransactions: "exclude" })
     const included = includedOf(transactions, result)
     const header = this.headerOf(input, result, included, stateTrieOf(this.state.head).apply(result.stateDiff).root)
-    const block = minedBlock({ number: input.header.number, header, transactions: included, parentStatePosition: this.state.position })
+    const block = minedBlock({ header, transactions: included, parentStatePosition: this.state.position })
     const value: PendingBlock = { block, state: result.stateDiff.size === 0 ? this.state.head : new PendingState(this.state.head, result.stateDiff) }
     this.pendingCache = { key, value }
     return value
