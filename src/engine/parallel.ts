@@ -121,7 +121,8 @@ export class ParallelExecutor {
       const task: BlockTask = {
         kind: "block",
         memory,
-        block,
+        // Structured clone keeps a Map's entries but not another ReadonlyMap's methods.
+        block: block.blockHashes === undefined || block.blockHashes instanceof Map ? block : { ...block, blockHashes: new Map(block.blockHashes) },
         chain,
         preWrites,
         sync: this.syncFor(preState),

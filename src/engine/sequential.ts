@@ -14,6 +14,17 @@ import type { BlockInput, BlockResult, ChainConfig, ExecutionStats } from "./typ
 export type { FinalTx }
 import { BlockVm, invalidOutcome, type RunOptions, type TxOutcome } from "./vm.js"
 import type { StateReader } from "./worldState.js"
+import type { TypedTransaction } from "@ethereumjs/tx"
+
+/** In-process runs only: what cannot cross to a worker thread. */
+export interface SequentialOptions extends AssemblyOptions {
+  /**
+   * Transactions the caller has already decoded, by index (the node decodes
+   * each one it receives), so they are not decoded again: about 60 µs each.
+   * See `BlockVm.decode` for when one is used.
+   */
+  readonly decoded?: ReadonlyArray<TypedTransaction | undefined>
+}
 
 const vms = new Map<string, Promise<BlockVm>>()
 
@@ -53,12 +64,13 @@ export async function runOne(
   index: number,
   source: Parameters<BlockVm["runTransaction"]>[2],
   options: RunOptions = {},
+  decoded?: TypedTransaction,
 ): Promise<TxOutcome> {
   const input = block.transactions[index]
   if (input === undefined) throw new Error(`no transaction ${index}`)
   let tx
   try {
-    tx = vm.decode(input)
+    tx = vm.decode(input, decoded)
   } catch (error) {
     return invalidOutcome(index, input.sender ?? "0x0000000000000000000000000000000000000000", 0n, `could not decode: ${(error as Error).message}`, new Map())
   }
@@ -69,7 +81,7 @@ export async function executeSequential(
   base: StateReader,
   block: BlockInput,
   chain: ChainConfig,
-  options: AssemblyOptions,
+  options: SequentialOptions,
   stats: Pick<ExecutionStats, "requestedMode" | "workers" | "fellBack" | "fallbackReason"> = {
     requestedMode: "sequential",
     workers: 1,
@@ -81,7 +93,7 @@ export async function executeSequential(
   const overlay = assembler.overlay
   const before = (id: string) => overlay.read(keyFromId(id))
   for (let i = 0; i < block.transactions.length; i++) {
-    const outcome = await runOne(vm, block, i, overlay, { trace: options.trace === true })
+    const outcome = await runOne(vm, block, i, overlay, { trace: options.trace === true }, options.decoded?.[i])
     assembler.add(finalize(outcome, (block.transactions[i] as BlockInput["transactions"][number]).raw, before, options.recordAccess))
   }
   const n = block.transactions.length

@@ -369,10 +369,14 @@ export class BlockVm {
   /**
    * Decodes a transaction and pins its sender: ethereumjs caches the recovered
    * sender only on frozen transactions, and runTx asks for it several times.
-   * Throws on a malformed transaction or an unrecoverable signature.
+   * Throws on a malformed transaction or an unrecoverable signature. A
+   * transaction the caller decoded already (`given`, of `input.raw`) is used
+   * instead when it can be: unfrozen, so the sender can be pinned, and of this
+   * VM's hardfork, so that its gas rules are the block's.
    */
-  decode(input: TxInput): TypedTransaction {
-    const tx = createTxFromRLP(input.raw, { common: this.txCommon, freeze: false })
+  decode(input: TxInput, given?: TypedTransaction): TypedTransaction {
+    const reusable = given !== undefined && !Object.isFrozen(given) && given.common.hardfork() === this.common.hardfork()
+    const tx = reusable ? given : createTxFromRLP(input.raw, { common: this.txCommon, freeze: false })
     const sender = input.sender !== undefined ? new Address(hexToBytes(input.sender)) : tx.getSenderAddress()
     tx.getSenderAddress = () => sender
     return tx

@@ -20,7 +20,7 @@
 import { createHmac, pbkdf2Sync } from "node:crypto"
 
 import type { Common } from "@ethereumjs/common"
-import { createTx, type TypedTxData } from "@ethereumjs/tx"
+import { createTx, type TypedTransaction, type TypedTxData } from "@ethereumjs/tx"
 import { bigIntToUnpaddedBytes, eoaCode7702AuthorizationMessageToSign, hexToBytes } from "@ethereumjs/util"
 import secp256k1 from "secp256k1"
 
@@ -369,14 +369,19 @@ function txData(fields: TransactionFields): TypedTxData {
  * pass the sender with the raw transaction since recovery cannot find it.
  */
 export function signTransaction(common: Common, fields: TransactionFields, signer: TransactionSigner): Uint8Array {
+  return signedTransaction(common, fields, signer).serialize()
+}
+
+/** `signTransaction`, as the signed (unfrozen) ethereumjs transaction instead of its bytes. */
+export function signedTransaction(common: Common, fields: TransactionFields, signer: TransactionSigner): TypedTransaction {
   if (fields.chainId !== common.chainId()) {
     throw new Error(`Transaction chain id ${fields.chainId} does not match the chain's ${common.chainId()}`)
   }
   const tx = createTx(txData(fields), { common, freeze: false })
   if ("impersonated" in signer) {
     const fake = bigIntToUnpaddedBytes(fakeSignatureValue(signer.impersonated))
-    return tx.addSignature(1n, fake, fake, true).serialize()
+    return tx.addSignature(1n, fake, fake, true)
   }
   const signature = signDigest(tx.getHashedMessageToSign(), signer.privateKey)
-  return tx.addSignature(BigInt(signature.recovery), signature.r, signature.s, true).serialize()
+  return tx.addSignature(BigInt(signature.recovery), signature.r, signature.s, true)
 }

@@ -41,8 +41,8 @@ import {
 } from "../engine/index.js"
 import type { TxOutcome } from "../engine/vm.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
-import { localAccounts, signTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
-import { EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, buildHeader, minedBlock, type MinedBlock, type MinedTransaction } from "./blocks.js"
+import { localAccounts, signedTransaction, type LocalAccount, type TransactionFields } from "./accounts.js"
+import { BlockHashWindow, EMPTY_REQUESTS_HASH, EMPTY_TRIE_ROOT, buildHeader, minedBlock, type MinedBlock, type MinedTransaction } from "./blocks.js"
 import { ChainState, PendingState, mergeDiffInto } from "./chainState.js"
 import { EIP7825_GAS_CAP, type NodeConfig } from "./config.js"
 import { formatConsoleLog } from "./consoleLog.js"
@@ -370,14 +370,15 @@ export class Node {
     if (account === undefined && !this.impersonated.has(from)) throw new InvalidInputError(`Unknown account ${toChecksumAddress(from)}`)
     const fields = await this.completeRequest(request)
     this.validate(fields, from)
-    const raw = signTransaction(this.common, fields, account ?? { impersonated: from })
-    return this.submit({ raw, sender: from }, fields, true)
+    const signed = signedTransaction(this.common, fields, account ?? { impersonated: from })
+    return this.submit({ raw: signed.serialize(), sender: from }, fields, true, signed)
   }
 
   async sendRawTransaction(raw: Uint8Array): Promise<Hex> {
     let tx: TypedTransaction
     try {
-      tx = createTxFromRLP(raw, { common: this.common })
+      // Unfrozen: the engine pins the sender on it and runs it as it is (see BlockVm.decode).
+      tx = createTxFromRLP(raw, { common: this.common, freeze: false })
     } catch (error) {
       throw new InvalidParamsError(`Invalid transaction: ${(error as Error).message}`)
     }
@@ -474,14 +475,19 @@ export class Node {
     }
   }
 
-  private async submit(input: TxInput, fields: TransactionFields, validated = false, decoded?: TypedTransaction): Promise<Hex> {
+  /**
+   * Pools or (automine) mines a signed transaction. `validated`: it came from a
+   * request, already checked against the next block. `decoded`: the same
+   * transaction decoded, which an automined block runs as it is.
+   */
+  private async submit(input: TxInput, fields: TransactionFields, validated: boolean, decoded: TypedTransaction): Promise<Hex> {
     const sender = input.sender as Hex
     if (!validated) this.validate(fields, sender)
-    this.checkIntrinsicGas(input.raw, fields, sender, decoded)
+    this.checkIntrinsicGas(fields, sender, validated ? undefined : decoded, decoded)
     const hash = toData(keccak256(input.raw))
     if (this.txLocation.has(hash) || this.mempool.has(hash)) throw new InvalidInputError(`Known transaction: ${hash}`)
     if (this.automine && this.mempool.size() === 0) {
-      const block = await this.mineBlock([{ ...input, ...(fields.to !== undefined && (fields.value ?? 0n) > 0n ? { payee: fields.to } : {}) }])
+      const block = await this.mineBlock([{ ...input, ...(fields.to !== undefined && (fields.value ?? 0n) > 0n ? { payee: fields.to } : {}) }], [decoded])
       const mined = block.transactions[0]
       // Say why the EVM refused it (e.g. EIP-3607 for a sender with code) instead of only that it did.
       if (mined === undefined) throw new InvalidInputError(`The transaction could not be included in a block: ${invalidCallMessage(this.lastExcluded.get(hash))}`)
@@ -520,14 +526,14 @@ export class Node {
   /**
    * A gas limit below the transaction's intrinsic gas (and EIP-7623 floor) is
    * refused with EDR's message; it used to be mined as an empty block (with
-   * automine) or pooled for ever. The exact minimum needs a decoded
-   * transaction: a raw one comes decoded; for a request it is only decoded
-   * when the limit is under a cheap upper bound of the minimum (the request's
-   * fields carry its data, access list and authorizations).
+   * automine) or pooled for ever. For a raw transaction (`raw` given) the
+   * exact minimum is worked out; for a request only when the limit is under a
+   * cheap upper bound of the minimum (the request's fields carry its data,
+   * access list and authorizations).
    */
-  private checkIntrinsicGas(raw: Uint8Array, fields: TransactionFields, sender: Hex, decoded?: TypedTransaction): void {
-    if (decoded === undefined && fields.gasLimit >= intrinsicUpperBound(fields)) return
-    const minimum = getMinimumGasLimit(decoded ?? createTxFromRLP(raw, { common: this.common }), createAddressFromString(sender))
+  private checkIntrinsicGas(fields: TransactionFields, sender: Hex, raw: TypedTransaction | undefined, tx: TypedTransaction): void {
+    if (raw === undefined && fields.gasLimit >= intrinsicUpperBound(fields)) return
+    const minimum = getMinimumGasLimit(tx, createAddressFromString(sender))
     if (fields.gasLimit < minimum) throw new InvalidInputError(`Transaction requires at least ${minimum} gas but got ${fields.gasLimit}`)
   }
 
@@ -583,30 +589,24 @@ export class Node {
     })
   }
 
-  /** The last map `blockHashesBefore` made: every call, estimate and mined block asks for the head's child. */
-  private recentHashes: { readonly number: bigint; readonly parentHash: Hex | undefined; readonly map: ReadonlyMap<bigint, Hex> } | undefined
+  /** The last window `blockHashesBefore` made: every call, estimate and mined block asks for the head's child. */
+  private recentHashes: { readonly number: bigint; readonly parentHash: Hex | undefined; readonly window: BlockHashWindow } | undefined
 
   /**
    * The hashes BLOCKHASH sees from block `number`: the 256 blocks before it.
-   * Hashes chain, so a map is good for any block with the same parent; the
-   * next block's map is the last one moved along by one. Never mutated once
-   * handed out.
+   * Hashes chain, so a window is good for any block with the same parent; the
+   * next block's window is the last one moved along by one.
    */
   private blockHashesBefore(number: bigint): ReadonlyMap<bigint, Hex> {
     const parentHash = this.block(number - 1n)?.hash
     const last = this.recentHashes
-    if (last !== undefined && last.number === number && last.parentHash === parentHash) return last.map
-    let map: Map<bigint, Hex>
-    if (last !== undefined && parentHash !== undefined && last.number === number - 1n && last.parentHash === this.block(number - 2n)?.hash) {
-      map = new Map(last.map)
-      map.set(number - 1n, parentHash)
-      map.delete(number - 257n)
-    } else {
-      map = new Map()
-      for (let n = number - 1n; n >= 0n && n >= number - 256n; n--) map.set(n, (this.block(n) as MinedBlock).hash)
-    }
-    this.recentHashes = { number, parentHash, map }
-    return map
+    if (last !== undefined && last.number === number && last.parentHash === parentHash) return last.window
+    const window =
+      last !== undefined && parentHash !== undefined && last.number === number - 1n && last.parentHash === this.block(number - 2n)?.hash
+        ? last.window.next(parentHash)
+        : BlockHashWindow.before(number, (n) => (this.block(n) as MinedBlock).hash)
+    this.recentHashes = { number, parentHash, window }
+    return window
   }
 
   /** PREVRANDAO of block `number` if it is mined next: the one set for it, else derived from the instance. */
@@ -723,12 +723,13 @@ export class Node {
     }
   }
 
-  private async mineBlock(transactions: TxInput[]): Promise<MinedBlock> {
+  /** Mines a block of `transactions`; `decoded` holds those the node decoded already, by index. */
+  private async mineBlock(transactions: TxInput[], decoded?: readonly TypedTransaction[]): Promise<MinedBlock> {
     const input = this.nextBlockInput(transactions, this.timestampForNextBlock())
     // A base fee or PREVRANDAO set for the next block is for this one only.
     this.nextBaseFee = undefined
     this.nextPrevRandao = undefined
-    const result = await this.execute(input)
+    const result = await this.execute(input, decoded)
     const parentStatePosition = this.state.position
     this.state.apply(result.stateDiff)
     const included = includedOf(transactions, result)
@@ -740,16 +741,17 @@ export class Node {
     return block
   }
 
-  private async execute(block: BlockInput): Promise<BlockResult> {
+  private async execute(block: BlockInput, decoded?: readonly TypedTransaction[]): Promise<BlockResult> {
     const options = {
-      chain: this.chain,
       recordAccess: this.recording,
       trace: this.recording,
       invalidTransactions: "exclude" as const,
     }
-    if (block.transactions.length <= 1) return executeBlock(this.state.head, block, { mode: "sequential", ...options })
+    if (block.transactions.length <= 1) {
+      return executeSequential(this.state.head, block, this.chain, { ...options, ...(decoded !== undefined ? { decoded } : {}) })
+    }
     // One pool of worker threads per process, shared by every node (tests open many connections).
-    return executorFor(this.config.workers ?? availableParallelism()).execute(this.state.head, block, this.chain, { mode: "parallel", minParallelTransactions: 2, ...options })
+    return executorFor(this.config.workers ?? availableParallelism()).execute(this.state.head, block, this.chain, { mode: "parallel", chain: this.chain, minParallelTransactions: 2, ...options })
   }
 
   private afterBlock(block: MinedBlock, result: BlockResult): void {

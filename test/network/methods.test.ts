@@ -533,6 +533,25 @@ describe("network: every JSON-RPC method", function () {
       expect((await blockHash(49))[0], "257 blocks back").to.equal(ZERO_WORD)
     })
 
+    it("BLOCKHASH in a block mined by the parallel engine sees the same window", async function () {
+      // Stores BLOCKHASH(calldata word) at slot (calldata word): PUSH0 CALLDATALOAD DUP1 BLOCKHASH SWAP1 SSTORE STOP.
+      await call("hardhat_setCode", [STRANGER, "0x5f3580409055" + "00"])
+      await call("hardhat_mine", [hexOf(300n)])
+      await call("evm_setAutomine", [false])
+      const asked = [0n, 44n, 45n, 100n, 299n, 300n, 301n]
+      for (const n of asked) await send({ to: STRANGER, data: `0x${n.toString(16).padStart(64, "0")}`, gas: hexOf(60_000n) })
+      await call("evm_mine")
+      expect(provider.chain.lastStats).to.deep.include({ transactions: asked.length, mode: "parallel" })
+      const mined = Number(await call("eth_blockNumber"))
+      expect(mined).to.equal(301)
+      for (const n of asked) {
+        const stored = await call("eth_getStorageAt", [STRANGER, hexOf(n)])
+        const seen = n >= BigInt(mined - 256) && n < BigInt(mined)
+        const expected = seen ? ((await call("eth_getBlockByNumber", [hexOf(n), false])) as Block).hash : ZERO_WORD
+        expect(stored, `BLOCKHASH(${n}) in block ${mined}`).to.equal(expected)
+      }
+    })
+
     it("eth_estimateGas finds the gas a transaction needs", async function () {
       // EDR's rule: never less than the intrinsic gas + 1, so a plain transfer is estimated at 21,001.
       expect(await call("eth_estimateGas", [{ from: A0, to: A1, value: "0x1" }])).to.equal("0x5209")
