@@ -14,10 +14,17 @@ import type { Hex, Log, TxResult } from "../engine/types.js"
 import { fakeSignatureValue } from "./accounts.js"
 import { toData, toQuantity } from "./values.js"
 
+/**
+ * A transaction's result as a block keeps it: without its access set and call
+ * frames, which go to the run record once (see record.ts) and would otherwise
+ * be held twice for the whole session (about 5 KB a transaction).
+ */
+export type MinedResult = Omit<TxResult, "access" | "trace">
+
 export interface MinedTransaction {
   readonly raw: Uint8Array
   readonly sender: Hex
-  readonly result: TxResult
+  readonly result: MinedResult
 }
 
 export interface MinedBlock {
@@ -174,7 +181,7 @@ function isFakeSignature(r: unknown, s: unknown, sender: Hex): boolean {
 
 /** A transaction as eth_getTransactionByHash returns it; `block` undefined while pending. */
 export function formatTransaction(
-  tx: { readonly raw: Uint8Array; readonly sender: Hex; readonly result?: TxResult },
+  tx: { readonly raw: Uint8Array; readonly sender: Hex; readonly result?: MinedResult },
   block: MinedBlock | undefined,
   index: number,
   common: Common,

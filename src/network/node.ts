@@ -30,6 +30,7 @@ import {
   stateTrieOf,
   sufficesAt,
   type AccountChange,
+  type TxResult,
   type BlockInput,
   type BlockResult,
   type CallRequest,
@@ -78,10 +79,14 @@ export interface TransactionRequest extends Omit<CallRequest, "gasLimit"> {
   readonly type?: number
 }
 
-/** The transactions a block run included, with their results, in block order. */
+/** The transactions a block run included, with their results (less what the run record keeps), in block order. */
 function includedOf(transactions: readonly TxInput[], result: BlockResult): MinedTransaction[] {
   const included: MinedTransaction[] = []
-  for (const tx of result.transactions) if (tx.included) included.push({ raw: (transactions[tx.index] as TxInput).raw, sender: tx.sender, result: tx })
+  for (const tx of result.transactions) {
+    if (!tx.included) continue
+    const { access: _access, trace: _trace, ...kept } = tx
+    included.push({ raw: (transactions[tx.index] as TxInput).raw, sender: tx.sender, result: kept })
+  }
   return included
 }
 
@@ -757,7 +762,8 @@ export class Node {
   private afterBlock(block: MinedBlock, result: BlockResult): void {
     for (const tx of block.transactions) this.printConsole((tx.result.consoleLogs ?? []).map(hexToBytes))
     this.lastStats = result.stats
-    const transactions = this.recording ? block.transactions.map((tx) => this.recordOf(tx)) : []
+    const transactions: MinedForRecord[] = []
+    if (this.recording) for (const [i, tx] of result.transactions.filter((t) => t.included).entries()) transactions.push(this.recordOf(tx, block.transactions[i] as MinedTransaction))
     const head = this.state.head
     const header = block.header
     const env = {
@@ -788,8 +794,9 @@ export class Node {
   /** Stats of the last mined block (parallel or not, re-executions...). */
   lastStats: BlockResult["stats"] | undefined
 
-  private recordOf(tx: MinedTransaction): MinedForRecord {
-    const trace = tx.result.trace
+  /** The record of a mined transaction, from its full result (`mined.result` lacks the access set and frames). */
+  private recordOf(result: TxResult, tx: MinedTransaction): MinedForRecord {
+    const trace = result.trace
     // The top call frame already names the target and selector; decoding costs ~10% of an automined transaction.
     const top = trace?.calls[0]
     let to: Hex | undefined
@@ -812,7 +819,7 @@ export class Node {
       status: tx.result.receipt.status ?? 1,
       gasUsed: tx.result.gasUsed,
       raw: toData(tx.raw),
-      access: tx.result.access,
+      access: result.access,
       ...(trace !== undefined ? { calls: trace.calls, preimages: trace.preimages } : {}),
     }
   }
