@@ -165,14 +165,18 @@ export class WorldState implements StateReader {
     } else {
       for (const slot of change.storage.keys()) storage.set(slot, account.storage.get(slot) ?? 0n)
     }
-    const codeHash = account.codeHash === 0n ? undefined : account.codeHash
+    // The code itself only when the change replaces or removes it: codes are never dropped from
+    // `codes`, so restoring the hash is enough otherwise. Copying it into every undo entry cost a
+    // hex copy of the contract per block, kept for the whole session.
+    const codeChanges = change.deleted || (change.codeHash !== undefined && BigInt(change.codeHash) !== account.codeHash)
+    const code = codeChanges && account.codeHash !== 0n ? this.codes.get(account.codeHash) : undefined
     return {
       address: change.address,
       deleted: false,
       nonce: account.nonce,
       balance: account.balance,
       codeHash: hashToHex(account.codeHash),
-      ...(codeHash !== undefined ? { code: bytesToHex(this.codes.get(codeHash) ?? new Uint8Array()) } : {}),
+      ...(code !== undefined ? { code: bytesToHex(code) } : {}),
       storageCleared: restoreAll,
       storage,
     }
