@@ -7,10 +7,6 @@
  * exceptions: in Block-STM a transaction can be invalid in one incarnation and
  * valid in the next, so its reads must be kept and validated like any other.
  */
-import { createRequire } from "node:module"
-import { dirname, join, sep } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
-
 import type { Block } from "@ethereumjs/block"
 import type { Common } from "@ethereumjs/common"
 import type { EVM, EVMRunCallOpts, EVMResult, InterpreterStep, Message } from "@ethereumjs/evm"
@@ -19,6 +15,7 @@ import { Address, bytesToHex, hexToBytes } from "@ethereumjs/util"
 import { createVM, runTx, type VM } from "@ethereumjs/vm"
 
 import { initCrypto, keccak256 } from "./crypto.js"
+import { installInterpreterPatches } from "./interpreter.js"
 import { DependencyAbort, TxView, type VersionedSource } from "./txView.js"
 import type { CallFrame, Hex, TxInput, TxTrace } from "./types.js"
 
@@ -55,54 +52,6 @@ export interface TxOutcome {
 }
 
 export type RawLog = readonly [address: Uint8Array, topics: readonly Uint8Array[], data: Uint8Array]
-
-type JumpAnalysis = unknown
-interface InterpreterLike {
-  _evm: object
-  _getValidJumpDestinations(code: Uint8Array): JumpAnalysis
-}
-
-let jumpCacheInstalled: Promise<void> | undefined
-
-/**
- * ethereumjs analyses jump destinations on every call into a contract: about
- * 40 microseconds and 50 KB of garbage per ERC-20 transfer. The analysis
- * depends only on the code and the EVM's opcode table, and the interpreter
- * never mutates it, so it is cached per EVM and per code buffer (the engine
- * hands out one buffer per code hash). The Interpreter class is not exported,
- * so both builds' module instances are reached by file URL and patched.
- */
-function installJumpAnalysisCache(): Promise<void> {
-  jumpCacheInstalled ??= (async () => {
-    const require = createRequire(import.meta.url)
-    const entries = [require.resolve("@ethereumjs/evm")]
-    try {
-      entries.push(fileURLToPath(import.meta.resolve("@ethereumjs/evm")))
-    } catch {
-      // resolve() without the ESM condition is enough
-    }
-    for (const entry of new Set(entries)) {
-      const file = join(dirname(entry), "interpreter.js")
-      const module = (entry.includes(`${sep}cjs${sep}`) ? require(file) : await import(pathToFileURL(file).href)) as {
-        Interpreter: { prototype: InterpreterLike }
-      }
-      const proto = module.Interpreter.prototype
-      const analyse = proto._getValidJumpDestinations
-      const caches = new WeakMap<object, WeakMap<Uint8Array, JumpAnalysis>>()
-      proto._getValidJumpDestinations = function (this: InterpreterLike, code: Uint8Array): JumpAnalysis {
-        let cache = caches.get(this._evm)
-        if (cache === undefined) caches.set(this._evm, (cache = new WeakMap()))
-        let analysis = cache.get(code)
-        if (analysis === undefined) {
-          analysis = analyse.call(this, code)
-          cache.set(code, analysis)
-        }
-        return analysis
-      }
-    }
-  })()
-  return jumpCacheInstalled
-}
 
 /** Maps block numbers to hashes for BLOCKHASH; unknown numbers read as zero. */
 class BlockHashes {
@@ -301,7 +250,7 @@ export class BlockVm {
   }
 
   static async create(common: Common, options: { allowUnlimitedContractSize?: boolean; allowSendersWithCode?: boolean } = {}): Promise<BlockVm> {
-    await Promise.all([initCrypto(), installJumpAnalysisCache()])
+    await Promise.all([initCrypto(), installInterpreterPatches()])
     const view = new TxView()
     const blockHashes = new BlockHashes()
     const vm = await createVM({
