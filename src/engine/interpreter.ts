@@ -23,7 +23,9 @@
  *   ones (MLOAD, MSTORE, MSTORE8, KECCAK256, CALLDATACOPY) a synchronous twin
  *   built on ethereumjs' own `subMemUsage` and `divCeil` is used instead, as
  *   long as the opcode table still holds ethereumjs' handler (the gas watch in
- *   vm.ts wraps others).
+ *   vm.ts wraps others). MSTORE and MLOAD likewise get twins that move the
+ *   word through a DataView: ethereumjs converts it via a hex string and pads
+ *   it by spreading arrays, the largest source of garbage left in a transfer.
  */
 import { createRequire } from "node:module"
 import { dirname, join, sep } from "node:path"
@@ -77,11 +79,57 @@ interface Eip7928Module {
   consumeEip7928PostTargetCallOog(runState: RunState): void
 }
 
+interface FunctionsModule {
+  readonly handlers: ReadonlyMap<number, OpcodeEntry["opHandler"]>
+}
+
+interface StackLike {
+  pop(): bigint
+  popN(n: number): bigint[]
+  push(value: bigint): void
+}
+
+interface MemoryLike {
+  read(offset: number, size: number, avoidCopy?: boolean): Uint8Array
+  write(offset: number, size: number, value: Uint8Array): void
+}
+
+/** Synchronous, allocation-light twins of ethereumjs' MSTORE and MLOAD handlers (opcodes/functions.js). */
+export function wordHandlers(): ReadonlyMap<number, OpcodeEntry["opHandler"]> {
+  // memory.write copies the bytes, so one scratch word serves every MSTORE.
+  const scratch = new Uint8Array(32)
+  const view = new DataView(scratch.buffer)
+  const parts = (runState: RunState) => runState as unknown as { stack: StackLike; memory: MemoryLike }
+  return new Map<number, OpcodeEntry["opHandler"]>([
+    [
+      0x52, // MSTORE: setBigUint64 keeps the low 64 bits of each shifted part
+      (runState) => {
+        const { stack, memory } = parts(runState)
+        const [offset, word] = stack.popN(2) as [bigint, bigint]
+        view.setBigUint64(0, word >> 192n)
+        view.setBigUint64(8, word >> 128n)
+        view.setBigUint64(16, word >> 64n)
+        view.setBigUint64(24, word)
+        memory.write(Number(offset), 32, scratch)
+      },
+    ],
+    [
+      0x51, // MLOAD
+      (runState) => {
+        const { stack, memory } = parts(runState)
+        const word = memory.read(Number(stack.pop()), 32, true)
+        const data = new DataView(word.buffer, word.byteOffset, 32)
+        stack.push((data.getBigUint64(0) << 192n) | (data.getBigUint64(8) << 128n) | (data.getBigUint64(16) << 64n) | data.getBigUint64(24))
+      },
+    ],
+  ])
+}
+
 interface GasModule {
   readonly dynamicGasHandlers: ReadonlyMap<number, OpcodeEntry["gasHandler"]>
 }
 
-interface UtilModule {
+export interface UtilModule {
   subMemUsage(runState: RunState, offset: bigint, length: bigint, common: CommonLike): bigint
   divCeil(a: bigint, b: bigint): bigint
 }
@@ -89,7 +137,7 @@ interface UtilModule {
 type SyncGas = (runState: RunState, gas: bigint, common: CommonLike & { param(name: string): bigint }) => bigint
 
 /** Synchronous twins of ethereumjs' memory-pricing gas handlers (opcodes/gas.js), by opcode. */
-function memoryGasHandlers({ subMemUsage, divCeil }: UtilModule): ReadonlyMap<number, SyncGas> {
+export function memoryGasHandlers({ subMemUsage, divCeil }: UtilModule): ReadonlyMap<number, SyncGas> {
   const peek = (runState: RunState, n: number): bigint[] => (runState as unknown as { stack: { peek(n: number): bigint[] } }).stack.peek(n)
   const memory = (size: bigint): SyncGas => (runState, gas, common) => gas + subMemUsage(runState, peek(runState, 1)[0] as bigint, size, common)
   return new Map<number, SyncGas>([
@@ -140,7 +188,13 @@ export function installInterpreterPatches(): Promise<void> {
         const stock = dynamicGasHandlers.get(opcode)
         if (stock !== undefined) syncGas.set(stock, handler)
       }
-      synchronousSteps(Interpreter.prototype, await load<ErrorsModule>("errors.js"), await load<Eip7928Module>("opcodes/EIP7928.js"), syncGas)
+      const { handlers } = await load<FunctionsModule>("opcodes/functions.js")
+      const opTwins = new Map<OpcodeEntry["opHandler"], OpcodeEntry["opHandler"]>()
+      for (const [opcode, handler] of wordHandlers()) {
+        const stock = handlers.get(opcode)
+        if (stock !== undefined) opTwins.set(stock, handler)
+      }
+      synchronousSteps(Interpreter.prototype, await load<ErrorsModule>("errors.js"), await load<Eip7928Module>("opcodes/EIP7928.js"), syncGas, opTwins)
     }
   })()
   return installed
@@ -161,7 +215,13 @@ function cacheJumpAnalysis(proto: InterpreterLike): void {
   }
 }
 
-function synchronousSteps(proto: InterpreterLike, errors: ErrorsModule, eip7928: Eip7928Module, syncGas: ReadonlyMap<OpcodeEntry["gasHandler"], SyncGas>): void {
+function synchronousSteps(
+  proto: InterpreterLike,
+  errors: ErrorsModule,
+  eip7928: Eip7928Module,
+  syncGas: ReadonlyMap<OpcodeEntry["gasHandler"], SyncGas>,
+  opTwins: ReadonlyMap<OpcodeEntry["opHandler"], OpcodeEntry["opHandler"]>,
+): void {
   const { EVMError, EVMErrorTypeString } = errors
   const originalStep = proto.runStep
   const originalRun = proto.run
@@ -180,7 +240,8 @@ function synchronousSteps(proto: InterpreterLike, errors: ErrorsModule, eip7928:
     self.useGas(gas, entry.opcodeInfo)
     runState.programCounter++
     eip7928.consumeEip7928PostTargetCallOog(runState)
-    entry.opHandler.call(undefined, runState, self.common)
+    const handler = opTwins.get(entry.opHandler) ?? entry.opHandler
+    handler.call(undefined, runState, self.common)
     runState.env.accessWitness?.commit()
   }
 
