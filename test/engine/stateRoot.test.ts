@@ -7,34 +7,7 @@ import { initCrypto, keccak256 } from "../../src/engine/crypto.js"
 import { BytesTrie, StateTrie, stateTrieOf } from "../../src/engine/stateRoot.js"
 import type { AccountChange, Hex, StateDiff } from "../../src/engine/types.js"
 import { WorldState, bytesToHex, hexToBytes } from "../../src/engine/worldState.js"
-
-// ---------------------------------------------------------------------------
-// Seeded randomness (mulberry32), so a failure replays.
-
-class Rng {
-  constructor(private seed: number) {}
-  next(): number {
-    this.seed = (this.seed + 0x6d2b79f5) | 0
-    let t = this.seed
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n)
-    for (let i = 0; i < n; i++) out[i] = this.int(256)
-    return out
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T
-  }
-}
+import { Rng } from "../fixtures/randomBlocks.js"
 
 const ZERO_HASH = `0x${"00".repeat(32)}` as Hex
 

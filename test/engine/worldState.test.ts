@@ -11,30 +11,14 @@ import { keccak256 } from "../../src/engine/crypto.js"
 import { Field, accountKey, storageKey } from "../../src/engine/keys.js"
 import type { AccountChange, Hex, StateDiff } from "../../src/engine/types.js"
 import { WorldState, bytesToHex, hashToHex } from "../../src/engine/worldState.js"
+import { Rng } from "../fixtures/randomBlocks.js"
 
-/** Seeded randomness (mulberry32), so a failure replays. */
-class Rng {
-  constructor(private seed: number) {}
-  next(): number {
-    this.seed = (this.seed + 0x6d2b79f5) | 0
-    let t = this.seed
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-  word(): bigint {
-    // Mostly small values, sometimes full 256-bit words.
-    if (this.chance(0.7)) return BigInt(this.int(1000))
-    let v = 0n
-    for (let i = 0; i < 8; i++) v = (v << 32n) | BigInt(this.int(2 ** 32))
-    return v
-  }
+/** Mostly small values, sometimes full 256-bit words. */
+function word(rng: Rng): bigint {
+  if (rng.chance(0.7)) return BigInt(rng.int(1000))
+  let v = 0n
+  for (let i = 0; i < 8; i++) v = (v << 32n) | BigInt(rng.int(2 ** 32))
+  return v
 }
 
 const address = (i: number): Hex => `0x${(0xa000 + i).toString(16).padStart(40, "0")}`
@@ -115,12 +99,12 @@ function randomDiff(rng: Rng, state: WorldState): StateDiff {
       continue
     }
     const storage = new Map<Hex, bigint>()
-    for (let k = rng.int(6); k > 0; k--) storage.set(slot(rng.int(20)), rng.chance(0.3) ? 0n : rng.word())
+    for (let k = rng.int(6); k > 0; k--) storage.set(slot(rng.int(20)), rng.chance(0.3) ? 0n : word(rng))
     const code = rng.chance(0.15) ? codeOf(100 + rng.int(50)) : undefined
     changes.push(
       change(addr, {
-        ...(rng.chance(0.5) || !exists ? { nonce: rng.word() } : {}),
-        ...(rng.chance(0.6) ? { balance: rng.word() } : {}),
+        ...(rng.chance(0.5) || !exists ? { nonce: word(rng) } : {}),
+        ...(rng.chance(0.6) ? { balance: word(rng) } : {}),
         ...(code !== undefined ? { codeHash: code.hash, code: code.code } : {}),
         storageCleared: exists && rng.chance(0.2),
         storage,

@@ -35,6 +35,7 @@ import {
   type TransactionFields,
 } from "../../src/network/accounts.js"
 import { TypedDataError, encodeType, hashStruct, hashTypedData } from "../../src/network/typedData.js"
+import { Rng } from "../fixtures/randomBlocks.js"
 
 const hex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString("hex")}`
 const bytes = (value: string): Uint8Array => Uint8Array.from(Buffer.from(value.replace(/^0x/, ""), "hex"))
@@ -70,24 +71,6 @@ const KNOWN_ADDRESSES = [
   "0x90f79bf6eb2c4f870365e785982e1f101e93b906",
 ]
 
-/** Small seeded PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  return {
-    next,
-    int,
-    pick: <T>(items: readonly T[]): T => items[int(items.length)] as T,
-    bytes: (n: number) => Uint8Array.from({ length: n }, () => int(256)),
-  }
-}
 
 describe("network/accounts", function () {
   describe("accounts", function () {
@@ -107,7 +90,7 @@ describe("network/accounts", function () {
     })
 
     it("derives custom mnemonics, paths, initial indexes and passphrases like ethers", function () {
-      const random = rng(7)
+      const random = new Rng(7)
       const cases: { words: number; path: string; initialIndex: number; count: number; passphrase: string }[] = [
         { words: 12, path: "m/44'/60'/0'/0", initialIndex: 5, count: 3, passphrase: "" },
         { words: 24, path: "m/44'/60'/1'/0", initialIndex: 0, count: 2, passphrase: "hunter2" },
@@ -154,7 +137,7 @@ describe("network/accounts", function () {
     })
 
     it("builds private-key accounts (with or without 0x) and rejects invalid keys", function () {
-      const random = rng(11)
+      const random = new Rng(11)
       const keys = Array.from({ length: 5 }, () => hex(random.bytes(32)))
       const accounts = localAccounts(keys.map((privateKey, i) => ({ privateKey, balance: BigInt(i) })))
       accounts.forEach((account, i) => {
@@ -333,7 +316,7 @@ describe("network/accounts", function () {
 
   describe("messages", function () {
     const [alice, bob] = localAccounts(HARDHAT_DEFAULT_ACCOUNTS) as [LocalAccount, LocalAccount]
-    const random = rng(3)
+    const random = new Rng(3)
     const messages: Uint8Array[] = [
       new Uint8Array(),
       toUtf8Bytes("hello world"),
@@ -565,7 +548,7 @@ describe("network/accounts", function () {
     })
 
     it("matches ethers on seeded random payloads", async function () {
-      const random = rng(712)
+      const random = new Rng(712)
       const atomics = () => {
         switch (random.int(8)) {
           case 0:

@@ -8,6 +8,7 @@ import { expect } from "chai"
 
 import type { Hex } from "../../src/engine/types.js"
 import { Mempool, MempoolError, type AddResult, type MempoolOrder, type MempoolSnapshot, type PooledTx } from "../../src/network/mempool.js"
+import { Rng } from "../fixtures/randomBlocks.js"
 
 const GWEI = 1_000_000_000n
 
@@ -636,17 +637,6 @@ class Model {
   }
 }
 
-/** mulberry32 */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** How often each operation comes up (cumulative thresholds follow from the order). */
 interface Profile {
@@ -680,7 +670,8 @@ const GROWING: Profile = { add: 0.75, drop: 0.04, mine: 0.12, revalidate: 0.01, 
 const SELECTING: Profile = { add: 0.85, drop: 0.03, mine: 0.05, revalidate: 0.02, snapshot: 0.03, blockGasLimits: [10n ** 9n], selectEveryStep: true }
 
 function runRandom(order: MempoolOrder, seed: number, senderCount: number, steps: number, profile: Profile = BALANCED): void {
-  const rand = random(seed)
+  const rng = new Rng(seed)
+  const rand = () => rng.next()
   const int = (n: number) => Math.floor(rand() * n)
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
   const senders = Array.from({ length: senderCount }, (_, i) => address(0x1000 + i))
