@@ -4,6 +4,8 @@
  * fastest single-core mode (it shares the flat state and the TxView with the
  * parallel path, so a speedup cannot come from a slow baseline).
  */
+import type { TypedTransaction } from "@ethereumjs/tx"
+
 import { BlockAssembler, type AssemblyOptions } from "./assemble.js"
 import { blockFor, commonFor, hardforkOf } from "./chain.js"
 import { finalize, type FinalTx } from "./finalize.js"
@@ -14,7 +16,6 @@ import type { BlockInput, BlockResult, ChainConfig, ExecutionStats } from "./typ
 export type { FinalTx }
 import { BlockVm, invalidOutcome, type RunOptions, type TxOutcome } from "./vm.js"
 import type { StateReader } from "./worldState.js"
-import type { TypedTransaction } from "@ethereumjs/tx"
 
 /** In-process runs only: what cannot cross to a worker thread. */
 export interface SequentialOptions extends AssemblyOptions {

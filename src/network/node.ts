@@ -30,7 +30,6 @@ import {
   stateTrieOf,
   sufficesAt,
   type AccountChange,
-  type TxResult,
   type BlockInput,
   type BlockResult,
   type CallRequest,
@@ -39,6 +38,7 @@ import {
   type RunOptions,
   type StateReader,
   type TxInput,
+  type TxResult,
 } from "../engine/index.js"
 import type { TxOutcome } from "../engine/vm.js"
 import { Field, accountKey, storageKey } from "../engine/keys.js"
