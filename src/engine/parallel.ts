@@ -14,7 +14,7 @@ import { Piscina } from "piscina"
 
 import { Ctrl, allocateBlockMemory, layoutFor, viewsOf } from "./blockMemory.js"
 import { commonFor, hardforkOf } from "./chain.js"
-import { NativeGate, terminateGated } from "./nativeGate.js"
+import { NativeGate, closeOnExit, terminateGated } from "./nativeGate.js"
 import { linkGivenSenders } from "./senders.js"
 import { executeSequential, startBlock } from "./sequential.js"
 import type { BlockInput, BlockResult, ChainConfig, ExecuteOptions } from "./types.js"
@@ -56,6 +56,8 @@ export class ParallelExecutor {
   private pool: Piscina | undefined
   /** Shared with the pool's threads (the next pool's, while there is none): closed before any thread is terminated. */
   private gate = new NativeGate()
+  /** Undoes closing the live pool's gate at process exit. */
+  private keepOpenAtExit: (() => void) | undefined
   /** What each thread's replica holds, as reported by its last task. */
   private readonly replicas = new Map<number, { stateId: string; version: number }>()
   private serialized: { stateId: string; version: number; data: SerializedState } | undefined
@@ -76,6 +78,7 @@ export class ParallelExecutor {
         idleTimeout: Number.POSITIVE_INFINITY,
         concurrentTasksPerWorker: 1,
       })
+      this.keepOpenAtExit = closeOnExit(this.gate)
       this.replicas.clear()
     }
     return this.pool
@@ -172,6 +175,8 @@ export class ParallelExecutor {
     if (pool === undefined) return
     // Destroying terminates the threads; none may be inside a native call then.
     const gate = this.gate
+    this.keepOpenAtExit?.()
+    this.keepOpenAtExit = undefined
     this.gate = new NativeGate()
     await gate.close()
     await pool.destroy()

@@ -19,6 +19,8 @@ import { startRecoveryLoop } from "../fixtures/nativeGateRun.js"
 const RUNNER = fileURLToPath(new URL("../fixtures/nativeGateRun.ts", import.meta.url))
 const TRIES = 10
 const WORKERS = 2
+/** Separate processes that exit while their workers loop on native calls (ungated, about 1 in 10 aborted here). */
+const EXITS = 8
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -28,6 +30,30 @@ describe("engine: native calls and thread termination", function () {
     expect(run.signal, run.stderr).to.equal(null)
     expect(run.status, run.stderr).to.equal(0)
     expect(run.stdout).to.include(`survived ${TRIES}`)
+  })
+
+  it(`process.exit while 4 workers loop on native ecrecover, the gate closed at exit (closeOnExit): ${EXITS} processes exit cleanly`, function () {
+    for (let i = 0; i < EXITS; i++) {
+      const run = spawnSync(process.execPath, ["--import", "tsx", RUNNER, "exit-gated", "4"], { encoding: "utf8", timeout: 60_000 })
+      expect(run.signal, `exit ${i}: ${run.stderr}`).to.equal(null)
+      expect(run.status, `exit ${i}: ${run.stderr}`).to.equal(0)
+    }
+  })
+
+  it("closing wins against threads that re-enter the gate at once, and then no native call is made", async function () {
+    const gate = new NativeGate()
+    const loops = Array.from({ length: 4 }, () => startRecoveryLoop(gate))
+    try {
+      await Promise.all(loops.map(({ worker }) => new Promise((resolve) => worker.once("message", resolve))))
+      await gate.close()
+      expect(gate.closed).to.equal(true)
+      await sleep(20)
+      const counts = loops.map(({ calls }) => Atomics.load(calls, 0))
+      await sleep(100)
+      expect(loops.map(({ calls }) => Atomics.load(calls, 0)), "calls after closing").to.deep.equal(counts)
+    } finally {
+      await Promise.all(loops.map(({ worker }) => terminateGated(gate, worker)))
+    }
   })
 
   it("a thread at a closed gate makes no native call until the gate opens again", async function () {
