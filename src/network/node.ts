@@ -488,7 +488,7 @@ export class Node {
   private async submit(input: TxInput, fields: TransactionFields, validated: boolean, decoded: TypedTransaction): Promise<Hex> {
     const sender = input.sender as Hex
     if (!validated) this.validate(fields, sender)
-    this.checkIntrinsicGas(fields, sender, validated ? undefined : decoded, decoded)
+    this.checkIntrinsicGas(fields, sender, decoded, validated)
     const hash = toData(keccak256(input.raw))
     if (this.txLocation.has(hash) || this.mempool.has(hash)) throw new InvalidInputError(`Known transaction: ${hash}`)
     if (this.automine && this.mempool.size() === 0) {
@@ -531,13 +531,13 @@ export class Node {
   /**
    * A gas limit below the transaction's intrinsic gas (and EIP-7623 floor) is
    * refused with EDR's message; it used to be mined as an empty block (with
-   * automine) or pooled for ever. For a raw transaction (`raw` given) the
-   * exact minimum is worked out; for a request only when the limit is under a
+   * automine) or pooled for ever. For a raw transaction the exact minimum is
+   * worked out; for a request (`fromRequest`) only when the limit is under a
    * cheap upper bound of the minimum (the request's fields carry its data,
    * access list and authorizations).
    */
-  private checkIntrinsicGas(fields: TransactionFields, sender: Hex, raw: TypedTransaction | undefined, tx: TypedTransaction): void {
-    if (raw === undefined && fields.gasLimit >= intrinsicUpperBound(fields)) return
+  private checkIntrinsicGas(fields: TransactionFields, sender: Hex, tx: TypedTransaction, fromRequest: boolean): void {
+    if (fromRequest && fields.gasLimit >= intrinsicUpperBound(fields)) return
     const minimum = getMinimumGasLimit(tx, createAddressFromString(sender))
     if (fields.gasLimit < minimum) throw new InvalidInputError(`Transaction requires at least ${minimum} gas but got ${fields.gasLimit}`)
   }
